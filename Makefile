@@ -67,7 +67,15 @@ $(LIBCOMMON): $(call obj,$(COMMON_SRC))
 $(LIBAGENT): $(call obj,$(AGENT_SRC))
 	@rm -f $@
 	$(AR) rcs $@ $^
-$(LIBCOLLECTOR): $(call obj,$(COLLECTOR_SRC))
+SCHEMA_SQL = $(sort $(wildcard schema/[0-9]*.sql))
+$(BUILD)/gen/schema.c: $(SCHEMA_SQL) schema/embed.sh
+	@mkdir -p $(dir $@)
+	sh schema/embed.sh $@ $(SCHEMA_SQL)
+$(BUILD)/obj/gen/schema.o: $(BUILD)/gen/schema.c
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -c $< -o $@
+
+$(LIBCOLLECTOR): $(call obj,$(COLLECTOR_SRC)) $(BUILD)/obj/gen/schema.o
 	@rm -f $@
 	$(AR) rcs $@ $^
 

@@ -1,0 +1,514 @@
+/* server: see server.h.
+ *
+ * Connection life: WAIT_HELLO -> (HELLO job in the writer) -> READY ->
+ * CLOSING. A connection is freed only when its handle has closed AND no
+ * writer job still points at it (refs == 0), so a commit that finishes
+ * after the peer went away never touches freed memory. */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "addr.h"
+#include "buf.h"
+#include "log.h"
+#include "server.h"
+
+enum conn_state { C_WAIT_HELLO, C_HELLO_PENDING, C_READY, C_CLOSING };
+
+struct conn {
+    uv_tcp_t tcp;
+    struct server *srv;
+    struct conn *prev, *next;
+    enum conn_state state;
+    struct buf rbuf;
+    struct wire_hello hello;
+    char peer[64];
+    unsigned refs;        /* writer jobs in flight + 1 while the handle lives */
+    unsigned inflight;    /* batches awaiting commit */
+    int reading;
+    int paused_by_queue;
+    uint64_t last_active; /* uv_now, ms */
+};
+
+struct server {
+    uv_loop_t *loop;
+    struct server_opts o;
+    struct writer *w;
+    uv_tcp_t listener;
+    uv_timer_t sweep;
+    struct conn *conns;
+    int stopped;
+    int queue_paused;
+    struct server_stats stats;
+};
+
+/* A write request owns its bytes until the callback (the uv_write rule). */
+struct wreq {
+    uv_write_t req;
+    size_t len;
+    uint8_t data[];
+};
+
+static void conn_close(struct conn *c, const char *why);
+static void conn_process(struct conn *c);
+
+static void
+conn_unref(struct conn *c)
+{
+    if (--c->refs > 0)
+        return;
+    buf_free(&c->rbuf);
+    free(c);
+}
+
+static void
+write_cb(uv_write_t *req, int status)
+{
+    (void)status; /* a failed write shows up as a read error too */
+    free(req);
+}
+
+static void
+conn_send(struct conn *c, const struct buf *frame)
+{
+    struct wreq *wr;
+    uv_buf_t b;
+
+    if (c->state == C_CLOSING || frame->err)
+        return;
+    wr = malloc(sizeof(*wr) + frame->len);
+    if (wr == NULL) {
+        conn_close(c, "out of memory");
+        return;
+    }
+    wr->len = frame->len;
+    memcpy(wr->data, frame->p, frame->len);
+    b = uv_buf_init((char *)wr->data, (unsigned)wr->len);
+    if (uv_write(&wr->req, (uv_stream_t *)&c->tcp, &b, 1, write_cb) != 0) {
+        free(wr);
+        conn_close(c, "write failed");
+    }
+}
+
+static void
+conn_send_ack(struct conn *c, uint64_t stream, uint64_t seq)
+{
+    struct wire_ack a = {stream, seq};
+    uint8_t mem[64];
+    struct buf b = {mem, 0, sizeof(mem), sizeof(mem), 0};
+
+    wire_ack_encode(&b, &a);
+    conn_send(c, &b);
+}
+
+static void
+close_cb(uv_handle_t *h)
+{
+    conn_unref(h->data);
+}
+
+static void
+conn_close(struct conn *c, const char *why)
+{
+    uint8_t mem[512];
+    struct buf b = {mem, 0, sizeof(mem), sizeof(mem), 0};
+
+    if (c->state == C_CLOSING)
+        return;
+    if (why != NULL) {
+        log_warnx("server: %s (%s): closing: %s", c->peer,
+                  c->hello.agent_id[0] ? c->hello.agent_id : "no hello",
+                  why);
+        wire_error_encode(&b, 1, why);
+        conn_send(c, &b);
+    }
+    c->state = C_CLOSING;
+    if (c->prev != NULL)
+        c->prev->next = c->next;
+    else
+        c->srv->conns = c->next;
+    if (c->next != NULL)
+        c->next->prev = c->prev;
+    c->srv->stats.conns_open--;
+    uv_close((uv_handle_t *)&c->tcp, close_cb);
+}
+
+static void
+alloc_cb(uv_handle_t *h, size_t hint, uv_buf_t *out)
+{
+    struct conn *c = h->data;
+    size_t room = 65536;
+
+    (void)hint;
+    /* Never grow past one whole frame: the header check in wire_decode
+     * rejects a longer one before its payload is buffered. */
+    if (c->rbuf.max - c->rbuf.len < room)
+        room = c->rbuf.max - c->rbuf.len;
+    if (room == 0 || buf_reserve(&c->rbuf, room) != 0) {
+        *out = uv_buf_init(NULL, 0);
+        return;
+    }
+    *out = uv_buf_init((char *)c->rbuf.p + c->rbuf.len, (unsigned)room);
+}
+
+static void
+conn_pause(struct conn *c)
+{
+    if (c->reading) {
+        uv_read_stop((uv_stream_t *)&c->tcp);
+        c->reading = 0;
+    }
+}
+
+static void read_cb(uv_stream_t *s, ssize_t n, const uv_buf_t *b);
+
+static void
+conn_resume(struct conn *c)
+{
+    if (c->state == C_CLOSING || c->reading)
+        return;
+    if (uv_read_start((uv_stream_t *)&c->tcp, alloc_cb, read_cb) == 0)
+        c->reading = 1;
+}
+
+static void
+read_cb(uv_stream_t *s, ssize_t n, const uv_buf_t *b)
+{
+    struct conn *c = s->data;
+
+    (void)b;
+    if (n == UV_ENOBUFS) {
+        conn_close(c, "read buffer full");
+        return;
+    }
+    if (n < 0) {
+        if (n != UV_EOF)
+            log_info("server: %s: read: %s", c->peer, uv_strerror((int)n));
+        conn_close(c, NULL);
+        return;
+    }
+    c->rbuf.len += (size_t)n;
+    c->srv->stats.bytes_in += (uint64_t)n;
+    c->last_active = uv_now(c->srv->loop);
+    conn_process(c);
+}
+
+static void
+submit(struct conn *c, struct writer_job *j)
+{
+    j->owner = c;
+    c->refs++;
+    writer_submit(c->srv->w, j);
+    if (writer_depth(c->srv->w) >= c->srv->o.max_queue &&
+        !c->srv->queue_paused) {
+        struct conn *p;
+        c->srv->queue_paused = 1;
+        log_warnx("server: writer queue at %zu jobs; pausing all reads",
+                  writer_depth(c->srv->w));
+        for (p = c->srv->conns; p != NULL; p = p->next)
+            conn_pause(p);
+    }
+}
+
+/* Handles one complete frame. Returns 0 to go on, -1 if the connection
+ * was closed or must wait (HELLO pending, too many in flight). */
+static int
+conn_frame(struct conn *c, const struct wire_msg *m)
+{
+    struct writer_job *j;
+    const char *why = NULL;
+
+    switch (m->type) {
+    case WIRE_HELLO:
+        if (c->state != C_WAIT_HELLO) {
+            conn_close(c, "second HELLO");
+            return -1;
+        }
+        if (wire_hello_decode(m->payload, m->len, &c->hello, &why) != 0) {
+            memset(&c->hello, 0, sizeof(c->hello));
+            conn_close(c, why);
+            return -1;
+        }
+        j = calloc(1, sizeof(*j));
+        if (j == NULL) {
+            conn_close(c, "out of memory");
+            return -1;
+        }
+        j->kind = WRITER_HELLO;
+        j->hello = c->hello;
+        snprintf(j->peer, sizeof(j->peer), "%s", c->peer);
+        c->state = C_HELLO_PENDING;
+        submit(c, j);
+        return 0;
+    case WIRE_BATCH:
+        if (c->state != C_READY) {
+            conn_close(c, "BATCH before HELLO");
+            return -1;
+        }
+        j = calloc(1, sizeof(*j));
+        if (j == NULL || (j->payload = malloc(m->len ? m->len : 1)) == NULL) {
+            free(j);
+            conn_close(c, "out of memory");
+            return -1;
+        }
+        memcpy(j->payload, m->payload, m->len);
+        j->len = m->len;
+        j->kind = WRITER_BATCH;
+        memcpy(j->agent_id, c->hello.agent_id, sizeof(j->agent_id));
+        memcpy(j->school, c->hello.school, sizeof(j->school));
+        c->inflight++;
+        submit(c, j);
+        return 0;
+    case WIRE_ERROR: {
+        uint16_t code;
+        char text[256];
+        if (wire_error_decode(m->payload, m->len, &code, text,
+                              sizeof(text)) == 0)
+            log_warnx("server: %s: peer error %u: %s", c->peer, code, text);
+        conn_close(c, NULL);
+        return -1;
+    }
+    default:
+        conn_close(c, "unexpected frame type from an agent");
+        return -1;
+    }
+}
+
+static void
+conn_process(struct conn *c)
+{
+    struct wire_msg m;
+    const char *why = "malformed frame";
+    size_t off = 0;
+    ssize_t n;
+
+    while (c->state != C_CLOSING) {
+        /* wait for the HELLO's answer before reading batches, and keep the
+         * number of uncommitted batches per agent bounded */
+        if (c->state == C_HELLO_PENDING ||
+            c->inflight >= c->srv->o.max_inflight) {
+            conn_pause(c);
+            break;
+        }
+        n = wire_decode(c->rbuf.p + off, c->rbuf.len - off,
+                        c->srv->o.max_frame, &m, &why);
+        if (n < 0) {
+            c->srv->stats.frames_rejected++;
+            conn_close(c, why);
+            return;
+        }
+        if (n == 0)
+            break;
+        off += (size_t)n;
+        if (conn_frame(c, &m) != 0)
+            break;
+    }
+    if (c->state != C_CLOSING)
+        buf_consume(&c->rbuf, off);
+}
+
+void
+server_job_done(void *arg, struct writer_job *j)
+{
+    struct server *s = arg;
+    struct conn *c = j->owner, *p;
+
+    if (j->kind == WRITER_BATCH)
+        c->inflight--;
+    if (c->state != C_CLOSING) {
+        if (j->kind == WRITER_HELLO) {
+            if (j->rc != 0) {
+                conn_close(c, "collector storage unavailable");
+            } else {
+                log_info("server: %s: agent %s school %s version %s "
+                         "stream %016llx resumes after seq %llu", c->peer,
+                         c->hello.agent_id, c->hello.school,
+                         c->hello.version,
+                         (unsigned long long)c->hello.stream,
+                         (unsigned long long)j->ack_seq);
+                c->state = C_READY;
+                conn_send_ack(c, j->stream, j->ack_seq);
+            }
+        } else if (j->rc == STORAGE_STORED || j->rc == STORAGE_DUPLICATE) {
+            if (j->rc == STORAGE_STORED)
+                s->stats.batches_stored++;
+            else
+                s->stats.batches_duplicate++;
+            conn_send_ack(c, j->stream, j->ack_seq);
+        } else if (j->rc == -EPROTO) {
+            s->stats.frames_rejected++;
+            conn_close(c, j->why ? j->why : "bad batch");
+        } else {
+            conn_close(c, j->rc == -ENOSPC
+                              ? "collector storage full; batch not stored"
+                              : "collector storage error; batch not stored");
+        }
+    }
+    if (c->state != C_CLOSING && !s->queue_paused) {
+        conn_process(c);
+        if (c->state != C_CLOSING && c->state != C_HELLO_PENDING &&
+            c->inflight < s->o.max_inflight)
+            conn_resume(c);
+    }
+    free(j->payload);
+    free(j);
+    conn_unref(c);
+    if (s->queue_paused && writer_depth(s->w) <= s->o.max_queue / 2) {
+        s->queue_paused = 0;
+        log_info("server: writer queue drained; reading again");
+        for (p = s->conns; p != NULL; p = p->next) {
+            conn_process(p);
+            if (p->state == C_READY && p->inflight < s->o.max_inflight)
+                conn_resume(p);
+            else if (p->state == C_WAIT_HELLO)
+                conn_resume(p);
+        }
+    }
+}
+
+static void
+on_connection(uv_stream_t *ls, int status)
+{
+    struct server *s = ls->data;
+    struct sockaddr_storage ss;
+    struct conn *c;
+    int len = sizeof(ss);
+
+    if (status < 0) {
+        log_warnx("server: accept: %s", uv_strerror(status));
+        return;
+    }
+    c = calloc(1, sizeof(*c));
+    if (c == NULL)
+        return;
+    c->srv = s;
+    c->refs = 1;
+    buf_init(&c->rbuf, WIRE_HDR_LEN + s->o.max_frame);
+    uv_tcp_init(s->loop, &c->tcp);
+    c->tcp.data = c;
+    if (uv_accept(ls, (uv_stream_t *)&c->tcp) != 0) {
+        uv_close((uv_handle_t *)&c->tcp, close_cb);
+        return;
+    }
+    uv_tcp_nodelay(&c->tcp, 1);
+    if (uv_tcp_getpeername(&c->tcp, (struct sockaddr *)&ss, &len) == 0)
+        addr_format((struct sockaddr *)&ss, c->peer, sizeof(c->peer));
+    else
+        snprintf(c->peer, sizeof(c->peer), "?");
+    c->next = s->conns;
+    if (s->conns != NULL)
+        s->conns->prev = c;
+    s->conns = c;
+    s->stats.conns_open++;
+    s->stats.conns_total++;
+    c->last_active = uv_now(s->loop);
+    if (!s->queue_paused)
+        conn_resume(c);
+}
+
+/* One timer for all peers: cheaper than a timer per connection, and idle
+ * limits need only second resolution. */
+static void
+sweep_cb(uv_timer_t *t)
+{
+    struct server *s = t->data;
+    struct conn *c, *next;
+    uint64_t now = uv_now(s->loop);
+
+    for (c = s->conns; c != NULL; c = next) {
+        next = c->next;
+        if (c->inflight > 0 || c->state == C_HELLO_PENDING)
+            continue;
+        if (c->state == C_WAIT_HELLO &&
+            now - c->last_active > (uint64_t)s->o.hello_timeout_s * 1000)
+            conn_close(c, "no HELLO in time");
+        else if (now - c->last_active > (uint64_t)s->o.idle_timeout_s * 1000)
+            conn_close(c, "idle timeout");
+    }
+}
+
+int
+server_start(uv_loop_t *loop, const struct server_opts *o, struct writer *w,
+             struct server **out)
+{
+    struct sockaddr_storage ss;
+    struct server *s;
+    int rc;
+
+    *out = NULL;
+    if (addr_parse(o->listen, &ss) != 0) {
+        log_warnx("server: bad listen address \"%s\" (want HOST:PORT)",
+                  o->listen);
+        return UV_EINVAL;
+    }
+    s = calloc(1, sizeof(*s));
+    if (s == NULL)
+        return UV_ENOMEM;
+    s->loop = loop;
+    s->o = *o;
+    if (s->o.max_frame == 0 || s->o.max_frame > WIRE_MAX_PAYLOAD)
+        s->o.max_frame = WIRE_MAX_PAYLOAD;
+    if (s->o.max_inflight == 0)
+        s->o.max_inflight = 8;
+    if (s->o.max_queue == 0)
+        s->o.max_queue = 4096;
+    if (s->o.idle_timeout_s == 0)
+        s->o.idle_timeout_s = 300;
+    if (s->o.hello_timeout_s == 0)
+        s->o.hello_timeout_s = 30;
+    s->w = w;
+    uv_tcp_init(loop, &s->listener);
+    s->listener.data = s;
+    if ((rc = uv_tcp_bind(&s->listener, (struct sockaddr *)&ss, 0)) != 0 ||
+        (rc = uv_listen((uv_stream_t *)&s->listener, 1024,
+                        on_connection)) != 0) {
+        log_warnx("server: listen on %s: %s", o->listen, uv_strerror(rc));
+        uv_close((uv_handle_t *)&s->listener, NULL);
+        s->stopped = 1;
+        *out = s;
+        return rc;
+    }
+    uv_timer_init(loop, &s->sweep);
+    s->sweep.data = s;
+    uv_timer_start(&s->sweep, sweep_cb, 1000, 1000);
+    *out = s;
+    return 0;
+}
+
+int
+server_port(const struct server *s)
+{
+    struct sockaddr_storage ss;
+    int len = sizeof(ss);
+
+    if (uv_tcp_getsockname(&s->listener, (struct sockaddr *)&ss, &len) != 0)
+        return -1;
+    if (ss.ss_family == AF_INET)
+        return ntohs(((struct sockaddr_in *)&ss)->sin_port);
+    return ntohs(((struct sockaddr_in6 *)&ss)->sin6_port);
+}
+
+void
+server_stop(struct server *s)
+{
+    if (s == NULL || s->stopped)
+        return;
+    s->stopped = 1;
+    uv_close((uv_handle_t *)&s->listener, NULL);
+    uv_timer_stop(&s->sweep);
+    uv_close((uv_handle_t *)&s->sweep, NULL);
+    while (s->conns != NULL)
+        conn_close(s->conns, NULL);
+}
+
+void
+server_free(struct server *s)
+{
+    free(s);
+}
+
+const struct server_stats *
+server_stats(const struct server *s)
+{
+    return &s->stats;
+}

@@ -1,0 +1,471 @@
+/* storage: SQLite backend of storage.h. Every statement is prepared once at
+ * open and bound per use; nothing formats SQL text from data. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <sqlite3.h>
+
+#include "log.h"
+#include "schema.h"
+#include "storage.h"
+#include "wire.h"
+
+struct storage {
+    sqlite3 *db;
+    char *path;
+    sqlite3_stmt *agent_upsert;
+    sqlite3_stmt *stream_get;
+    sqlite3_stmt *stream_put;
+    sqlite3_stmt *ins_class;
+    sqlite3_stmt *ins_capture;
+};
+
+static int
+db_err(struct storage *st, const char *what)
+{
+    int code = sqlite3_errcode(st->db);
+
+    log_warnx("storage: %s: %s: %s", st->path, what, sqlite3_errmsg(st->db));
+    return code == SQLITE_FULL ? -ENOSPC : -EIO;
+}
+
+static int
+exec(struct storage *st, const char *sql)
+{
+    char *msg = NULL;
+
+    if (sqlite3_exec(st->db, sql, NULL, NULL, &msg) != SQLITE_OK) {
+        log_warnx("storage: %s: %s", st->path, msg ? msg : "error");
+        sqlite3_free(msg);
+        return sqlite3_errcode(st->db) == SQLITE_FULL ? -ENOSPC : -EIO;
+    }
+    return 0;
+}
+
+static int
+user_version(struct storage *st, int *v)
+{
+    sqlite3_stmt *s;
+    int rc;
+
+    if (sqlite3_prepare_v2(st->db, "PRAGMA user_version", -1, &s, NULL) !=
+        SQLITE_OK)
+        return db_err(st, "user_version");
+    rc = sqlite3_step(s);
+    *v = rc == SQLITE_ROW ? sqlite3_column_int(s, 0) : 0;
+    sqlite3_finalize(s);
+    return rc == SQLITE_ROW ? 0 : -EIO;
+}
+
+/* Each migration runs in its own transaction together with the version
+ * bump, so a crash mid-migration leaves the previous version intact. */
+static int
+migrate(struct storage *st)
+{
+    const struct schema_migration *m;
+    char pragma[64];
+    int cur, rc;
+
+    if ((rc = user_version(st, &cur)) != 0)
+        return rc;
+    for (m = schema_migrations; m->name != NULL; m++) {
+        if (m->version <= cur)
+            continue;
+        if ((rc = exec(st, "BEGIN IMMEDIATE")) != 0)
+            return rc;
+        if ((rc = exec(st, m->sql)) != 0) {
+            log_warnx("storage: migration %s failed", m->name);
+            exec(st, "ROLLBACK");
+            return rc;
+        }
+        snprintf(pragma, sizeof(pragma), "PRAGMA user_version = %d",
+                 m->version);
+        if ((rc = exec(st, pragma)) != 0 || (rc = exec(st, "COMMIT")) != 0) {
+            exec(st, "ROLLBACK");
+            return rc;
+        }
+        log_info("storage: applied migration %s", m->name);
+    }
+    return 0;
+}
+
+static int
+prepare(struct storage *st, sqlite3_stmt **s, const char *sql)
+{
+    if (sqlite3_prepare_v3(st->db, sql, -1, SQLITE_PREPARE_PERSISTENT, s,
+                           NULL) != SQLITE_OK)
+        return db_err(st, "prepare");
+    return 0;
+}
+
+static int
+prepare_all(struct storage *st)
+{
+    int rc;
+
+    if ((rc = prepare(st, &st->agent_upsert,
+             "INSERT INTO agents (agent_id, school, version, boot_id, peer,"
+             " first_seen, last_seen) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?6)"
+             " ON CONFLICT (agent_id) DO UPDATE SET school = ?2,"
+             " version = ?3, boot_id = ?4, peer = ?5, last_seen = ?6")) != 0)
+        return rc;
+    if ((rc = prepare(st, &st->stream_get,
+             "SELECT last_seq FROM streams WHERE agent_id = ?1 AND "
+             "stream = ?2")) != 0)
+        return rc;
+    if ((rc = prepare(st, &st->stream_put,
+             "INSERT INTO streams (agent_id, stream, last_seq, batches, "
+             "updated) VALUES (?1, ?2, ?3, 1, ?4) ON CONFLICT (agent_id, "
+             "stream) DO UPDATE SET last_seq = ?3, batches = batches + 1, "
+             "updated = ?4")) != 0)
+        return rc;
+    if ((rc = prepare(st, &st->ins_class,
+             "INSERT INTO class_minute (minute, school, class, bytes_up, "
+             "bytes_down, pkts_up, pkts_down, peak_up_bps, peak_down_bps, "
+             "devices, agent_id) VALUES (?,?,?,?,?,?,?,?,?,?,?)")) != 0)
+        return rc;
+    return prepare(st, &st->ins_capture,
+             "INSERT INTO capture_minute (minute, school, agent_id, source, "
+             "pkts_seen, pcap_recv, pcap_drop, pcap_ifdrop, if_pkts, "
+             "if_bytes, egress_bytes, unclassified_pkts, unclassified_bytes)"
+             " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)");
+}
+
+static int
+open_common(const char *path, int flags, struct storage **out)
+{
+    struct storage *st;
+    int rc;
+
+    *out = NULL;
+    st = calloc(1, sizeof(*st));
+    if (st == NULL)
+        return -ENOMEM;
+    st->path = strdup(path);
+    if (st->path == NULL) {
+        free(st);
+        return -ENOMEM;
+    }
+    rc = sqlite3_open_v2(path, &st->db, flags, NULL);
+    if (rc != SQLITE_OK) {
+        log_warnx("storage: open %s: %s", path,
+                  st->db ? sqlite3_errmsg(st->db) : sqlite3_errstr(rc));
+        storage_close(st);
+        return -EIO;
+    }
+    sqlite3_busy_timeout(st->db, 5000);
+    sqlite3_extended_result_codes(st->db, 0);
+    *out = st;
+    return 0;
+}
+
+int
+storage_open(const char *path, struct storage **out)
+{
+    struct storage *st;
+    int rc;
+
+    rc = open_common(path, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE |
+                               SQLITE_OPEN_NOMUTEX, &st);
+    if (rc != 0)
+        return rc;
+    if ((rc = exec(st, "PRAGMA journal_mode = WAL")) != 0 ||
+        (rc = exec(st, "PRAGMA synchronous = NORMAL")) != 0 ||
+        (rc = exec(st, "PRAGMA foreign_keys = ON")) != 0 ||
+        (rc = migrate(st)) != 0 || (rc = prepare_all(st)) != 0) {
+        storage_close(st);
+        return rc;
+    }
+    *out = st;
+    return 0;
+}
+
+int
+storage_open_ro(const char *path, struct storage **out)
+{
+    return open_common(path, SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX,
+                       out);
+}
+
+void
+storage_close(struct storage *st)
+{
+    if (st == NULL)
+        return;
+    sqlite3_finalize(st->agent_upsert);
+    sqlite3_finalize(st->stream_get);
+    sqlite3_finalize(st->stream_put);
+    sqlite3_finalize(st->ins_class);
+    sqlite3_finalize(st->ins_capture);
+    sqlite3_close(st->db);
+    free(st->path);
+    free(st);
+}
+
+void *
+storage_handle(struct storage *st)
+{
+    return st->db;
+}
+
+static int
+step_done(struct storage *st, sqlite3_stmt *s, const char *what)
+{
+    int rc = sqlite3_step(s);
+
+    sqlite3_reset(s);
+    sqlite3_clear_bindings(s);
+    if (rc != SQLITE_DONE)
+        return db_err(st, what);
+    return 0;
+}
+
+/* Counters travel as u64; SQLite stores i64. WIRE_UNKNOWN becomes NULL,
+ * and anything else at or above 2^63 is not a real measurement. */
+static int
+bind_u64(sqlite3_stmt *s, int i, uint64_t v, int nullable)
+{
+    if (v == WIRE_UNKNOWN && nullable)
+        return sqlite3_bind_null(s, i);
+    if (v > (uint64_t)INT64_MAX)
+        return -1;
+    return sqlite3_bind_int64(s, i, (sqlite3_int64)v);
+}
+
+static int
+get_last_seq(struct storage *st, const char *agent_id, uint64_t stream,
+             uint64_t *last)
+{
+    sqlite3_stmt *s = st->stream_get;
+    int rc;
+
+    sqlite3_bind_text(s, 1, agent_id, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(s, 2, (sqlite3_int64)stream);
+    rc = sqlite3_step(s);
+    *last = rc == SQLITE_ROW ? (uint64_t)sqlite3_column_int64(s, 0) : 0;
+    sqlite3_reset(s);
+    sqlite3_clear_bindings(s);
+    if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+        return db_err(st, "stream lookup");
+    return 0;
+}
+
+int
+storage_hello(struct storage *st, const struct storage_hello *h,
+              uint64_t *last_seq)
+{
+    sqlite3_stmt *s = st->agent_upsert;
+    int rc;
+
+    if ((rc = exec(st, "BEGIN IMMEDIATE")) != 0)
+        return rc;
+    sqlite3_bind_text(s, 1, h->agent_id, -1, SQLITE_STATIC);
+    sqlite3_bind_text(s, 2, h->school, -1, SQLITE_STATIC);
+    sqlite3_bind_text(s, 3, h->version, -1, SQLITE_STATIC);
+    sqlite3_bind_text(s, 4, h->boot_id, -1, SQLITE_STATIC);
+    sqlite3_bind_text(s, 5, h->peer, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(s, 6, h->now);
+    if ((rc = step_done(st, s, "agent upsert")) != 0 ||
+        (rc = get_last_seq(st, h->agent_id, h->stream, last_seq)) != 0 ||
+        (rc = exec(st, "COMMIT")) != 0) {
+        exec(st, "ROLLBACK");
+        return rc;
+    }
+    return 0;
+}
+
+int
+storage_begin(struct storage *st)
+{
+    return exec(st, "BEGIN IMMEDIATE");
+}
+
+int
+storage_commit(struct storage *st)
+{
+    return exec(st, "COMMIT");
+}
+
+void
+storage_rollback(struct storage *st)
+{
+    if (!sqlite3_get_autocommit(st->db))
+        exec(st, "ROLLBACK");
+}
+
+static int
+put_class(struct storage *st, const char *agent_id, const char *school,
+          struct wire_rd *body)
+{
+    struct wire_class_min r;
+    sqlite3_stmt *s = st->ins_class;
+
+    if (wire_class_min_decode(body, &r) != 0)
+        return -EPROTO;
+    sqlite3_bind_int64(s, 1, r.minute);
+    sqlite3_bind_text(s, 2, school, -1, SQLITE_STATIC);
+    sqlite3_bind_text(s, 3, r.class_id, -1, SQLITE_TRANSIENT);
+    if (bind_u64(s, 4, r.bytes_up, 0) || bind_u64(s, 5, r.bytes_down, 0) ||
+        bind_u64(s, 6, r.pkts_up, 0) || bind_u64(s, 7, r.pkts_down, 0) ||
+        bind_u64(s, 8, r.peak_up_bps, 0) ||
+        bind_u64(s, 9, r.peak_down_bps, 0)) {
+        sqlite3_reset(s);
+        sqlite3_clear_bindings(s);
+        return -EPROTO;
+    }
+    sqlite3_bind_int64(s, 10, r.devices);
+    sqlite3_bind_text(s, 11, agent_id, -1, SQLITE_STATIC);
+    return step_done(st, s, "insert class_minute");
+}
+
+static int
+put_capture(struct storage *st, const char *agent_id, const char *school,
+            struct wire_rd *body)
+{
+    struct wire_capture_min r;
+    sqlite3_stmt *s = st->ins_capture;
+
+    if (wire_capture_min_decode(body, &r) != 0)
+        return -EPROTO;
+    sqlite3_bind_int64(s, 1, r.minute);
+    sqlite3_bind_text(s, 2, school, -1, SQLITE_STATIC);
+    sqlite3_bind_text(s, 3, agent_id, -1, SQLITE_STATIC);
+    sqlite3_bind_text(s, 4, r.source, -1, SQLITE_TRANSIENT);
+    if (bind_u64(s, 5, r.pkts_seen, 0) || bind_u64(s, 6, r.pcap_recv, 1) ||
+        bind_u64(s, 7, r.pcap_drop, 1) || bind_u64(s, 8, r.pcap_ifdrop, 1) ||
+        bind_u64(s, 9, r.if_pkts, 1) || bind_u64(s, 10, r.if_bytes, 1) ||
+        bind_u64(s, 11, r.egress_bytes, 0) ||
+        bind_u64(s, 12, r.unclassified_pkts, 0) ||
+        bind_u64(s, 13, r.unclassified_bytes, 0)) {
+        sqlite3_reset(s);
+        sqlite3_clear_bindings(s);
+        return -EPROTO;
+    }
+    return step_done(st, s, "insert capture_minute");
+}
+
+typedef int (*rec_fn)(struct storage *, const char *, const char *,
+                      struct wire_rd *);
+
+/* Record type -> handler. Modules that add record types add a row here. */
+static const struct {
+    uint8_t type;
+    rec_fn fn;
+} rec_handlers[] = {
+    {WIRE_REC_CLASS_MIN, put_class},
+    {WIRE_REC_CAPTURE_MIN, put_capture},
+};
+
+static rec_fn
+rec_lookup(uint8_t type)
+{
+    size_t i;
+
+    for (i = 0; i < sizeof(rec_handlers) / sizeof(rec_handlers[0]); i++)
+        if (rec_handlers[i].type == type)
+            return rec_handlers[i].fn;
+    return NULL;
+}
+
+int
+storage_batch(struct storage *st, const char *agent_id, const char *school,
+              const uint8_t *payload, size_t len, int64_t now,
+              uint64_t *stream, uint64_t *ack_seq, const char **why)
+{
+    struct wire_batch_it it;
+    struct wire_rd body;
+    uint64_t last;
+    uint8_t rtype;
+    rec_fn fn;
+    sqlite3_stmt *s;
+    int rc, more;
+
+    if (wire_batch_open(payload, len, &it) != 0) {
+        *why = "malformed BATCH header";
+        return -EPROTO;
+    }
+    *stream = it.stream;
+    if ((rc = get_last_seq(st, agent_id, it.stream, &last)) != 0)
+        return rc;
+    if (it.seq <= last) {
+        *ack_seq = last;
+        return STORAGE_DUPLICATE;
+    }
+    /* A savepoint makes the batch all-or-nothing inside the group commit. */
+    if ((rc = exec(st, "SAVEPOINT batch")) != 0)
+        return rc;
+    while ((more = wire_batch_next(&it, &rtype, &body)) == 1) {
+        fn = rec_lookup(rtype);
+        if (fn == NULL) {
+            *why = "unknown record type in BATCH";
+            rc = -EPROTO;
+            break;
+        }
+        if ((rc = fn(st, agent_id, school, &body)) != 0) {
+            if (rc == -EPROTO)
+                *why = "malformed record in BATCH";
+            break;
+        }
+    }
+    if (rc == 0 && more < 0) {
+        *why = "BATCH record list does not match its length or count";
+        rc = -EPROTO;
+    }
+    if (rc == 0) {
+        s = st->stream_put;
+        sqlite3_bind_text(s, 1, agent_id, -1, SQLITE_STATIC);
+        sqlite3_bind_int64(s, 2, (sqlite3_int64)it.stream);
+        sqlite3_bind_int64(s, 3, (sqlite3_int64)it.seq);
+        sqlite3_bind_int64(s, 4, now);
+        rc = step_done(st, s, "stream update");
+    }
+    if (rc != 0) {
+        exec(st, "ROLLBACK TO batch");
+        exec(st, "RELEASE batch");
+        return rc;
+    }
+    if ((rc = exec(st, "RELEASE batch")) != 0)
+        return rc;
+    *ack_seq = it.seq;
+    return STORAGE_STORED;
+}
+
+int
+storage_each_class_minute(struct storage *st, const char *school,
+                          int64_t from, int64_t to, storage_class_cb cb,
+                          void *arg)
+{
+    sqlite3_stmt *s;
+    struct storage_class_row r;
+    int rc;
+
+    rc = sqlite3_prepare_v2(st->db,
+        "SELECT school, class, minute, bytes_up, bytes_down, pkts_up, "
+        "pkts_down, peak_up_bps, peak_down_bps, devices FROM class_minute "
+        "WHERE (?1 IS NULL OR school = ?1) AND minute >= ?2 AND minute < ?3 "
+        "ORDER BY school, minute, class", -1, &s, NULL);
+    if (rc != SQLITE_OK)
+        return db_err(st, "query");
+    if (school != NULL)
+        sqlite3_bind_text(s, 1, school, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(s, 2, from);
+    sqlite3_bind_int64(s, 3, to);
+    rc = 0;
+    while (rc == 0 && sqlite3_step(s) == SQLITE_ROW) {
+        r.school = (const char *)sqlite3_column_text(s, 0);
+        r.class_id = (const char *)sqlite3_column_text(s, 1);
+        r.minute = sqlite3_column_int64(s, 2);
+        r.bytes_up = (uint64_t)sqlite3_column_int64(s, 3);
+        r.bytes_down = (uint64_t)sqlite3_column_int64(s, 4);
+        r.pkts_up = (uint64_t)sqlite3_column_int64(s, 5);
+        r.pkts_down = (uint64_t)sqlite3_column_int64(s, 6);
+        r.peak_up_bps = (uint64_t)sqlite3_column_int64(s, 7);
+        r.peak_down_bps = (uint64_t)sqlite3_column_int64(s, 8);
+        r.devices = (uint32_t)sqlite3_column_int64(s, 9);
+        rc = cb(arg, &r);
+    }
+    sqlite3_finalize(s);
+    return rc;
+}

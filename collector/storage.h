@@ -1,0 +1,89 @@
+/* storage: the collector's store. This header is the interface that ingest,
+ * queries and the CLI use; storage.c is its SQLite backend (WAL, one write
+ * connection owned by the writer thread). A PostgreSQL backend implements
+ * the same functions in its own file and is chosen at build time; nothing
+ * outside storage*.c includes sqlite3.h for agent data.
+ *
+ * Threading: a struct storage is used by one thread at a time. The writer
+ * thread owns the read-write handle; readers open their own with
+ * storage_open_ro.
+ *
+ * Durability: synchronous=NORMAL in WAL mode. A committed transaction
+ * survives a crash of the collector process; on power loss or an OS crash
+ * the last transactions before the most recent WAL sync may be lost. The
+ * agent resends from the last sequence the collector reports at HELLO, and
+ * keeps a batch in its spool until that report covers it, so that window is
+ * refilled from the agents (docs/PROTOCOL.md, "Durability"). */
+#ifndef STORAGE_H
+#define STORAGE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+struct storage;
+
+/* Opens (creating if needed) the database at path and applies the embedded
+ * migrations above PRAGMA user_version. Returns 0 and sets *out, or -EIO
+ * (message logged naming the path). */
+int  storage_open(const char *path, struct storage **out);
+/* Read-only handle for query threads. */
+int  storage_open_ro(const char *path, struct storage **out);
+void storage_close(struct storage *st); /* accepts NULL */
+
+struct storage_hello {
+    const char *agent_id;
+    const char *school;
+    const char *version;
+    const char *boot_id;
+    const char *peer; /* "ip:port", for operators */
+    uint64_t stream;
+    int64_t now;      /* unix seconds */
+};
+/* Records an agent's HELLO (commits) and returns the highest committed
+ * sequence of its stream in *last_seq (0 when the stream is new). */
+int storage_hello(struct storage *st, const struct storage_hello *h,
+                  uint64_t *last_seq);
+
+/* Group commit: storage_begin, any number of storage_batch, storage_commit
+ * (or storage_rollback). Acks may be sent only after storage_commit
+ * returned 0. */
+int  storage_begin(struct storage *st);
+int  storage_commit(struct storage *st);
+void storage_rollback(struct storage *st);
+
+enum storage_batch_result {
+    STORAGE_STORED = 1,
+    STORAGE_DUPLICATE = 2, /* seq at or below the stream's last: not stored */
+};
+/* Stores one BATCH payload for (agent_id, school) inside the open
+ * transaction; all of the batch or none of it. Returns STORAGE_STORED or
+ * STORAGE_DUPLICATE with *ack_seq set to the stream's highest sequence,
+ * -EPROTO with *why set when the content is malformed (nothing stored;
+ * the connection should be closed), or -EIO / -ENOSPC. */
+int storage_batch(struct storage *st, const char *agent_id,
+                  const char *school, const uint8_t *payload, size_t len,
+                  int64_t now, uint64_t *stream, uint64_t *ack_seq,
+                  const char **why);
+
+/* One stored class minute, as `query` prints it. */
+struct storage_class_row {
+    const char *school;
+    const char *class_id;
+    int64_t minute;
+    uint64_t bytes_up, bytes_down, pkts_up, pkts_down;
+    uint64_t peak_up_bps, peak_down_bps;
+    uint32_t devices;
+};
+typedef int (*storage_class_cb)(void *arg, const struct storage_class_row *r);
+/* Calls cb for every stored class minute of school (NULL: all) with
+ * from <= minute < to, ordered by school, minute, class. A non-zero return
+ * from cb stops the walk and is returned. */
+int storage_each_class_minute(struct storage *st, const char *school,
+                              int64_t from, int64_t to, storage_class_cb cb,
+                              void *arg);
+
+/* The underlying handle, for backend-specific modules (store_*.c, the CLI
+ * of the compliance module) that share this connection. */
+void *storage_handle(struct storage *st);
+
+#endif /* STORAGE_H */
