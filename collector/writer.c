@@ -211,6 +211,12 @@ writer_start(uv_loop_t *loop, struct storage *st, size_t max_group,
 }
 
 void
+writer_set_arg(struct writer *w, void *arg)
+{
+    w->arg = arg;
+}
+
+void
 writer_submit(struct writer *w, struct writer_job *job)
 {
     job->next = NULL;

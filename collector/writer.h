@@ -45,6 +45,8 @@ struct writer;
  * writer_stop). done runs on loop's thread for each finished job. */
 int  writer_start(uv_loop_t *loop, struct storage *st, size_t max_group,
                   writer_done_cb done, void *arg, struct writer **out);
+/* Sets the done callback's argument (when it exists only after start). */
+void writer_set_arg(struct writer *w, void *arg);
 /* Thread-safe. Jobs finish in submission order. */
 void writer_submit(struct writer *w, struct writer_job *job);
 /* Jobs submitted and not yet handed back; for backpressure and /metrics. */

@@ -1,0 +1,76 @@
+/* collector_conf: see collector_conf.h. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "collector_conf.h"
+#include "conf.h"
+
+#define AT(f) CONF_AT(struct collector_conf, f)
+
+static const struct conf_key collector_keys[] = {
+    {"listen", CONF_STR, 0, 0, AT(listen), NULL},
+    {"db", CONF_STR, 0, 0, AT(db), NULL},
+    {"max_frame_kb", CONF_UINT, 1, 1024, AT(max_frame_kb), NULL},
+    {"max_inflight", CONF_UINT, 1, 256, AT(max_inflight), NULL},
+    {"max_queue", CONF_UINT, 16, 1000000, AT(max_queue), NULL},
+    {"idle_timeout", CONF_UINT, 10, 86400, AT(idle_timeout), NULL},
+    {"hello_timeout", CONF_UINT, 1, 3600, AT(hello_timeout), NULL},
+    {"group_commit", CONF_UINT, 1, 100000, AT(group_commit), NULL},
+    {NULL, 0, 0, 0, 0, NULL},
+};
+
+void
+collector_conf_defaults(struct collector_conf *c)
+{
+    memset(c, 0, sizeof(*c));
+    c->max_frame_kb = 1024;
+    c->max_inflight = 8;
+    c->max_queue = 4096;
+    c->idle_timeout = 300;
+    c->hello_timeout = 30;
+    c->group_commit = 512;
+}
+
+int
+collector_conf_load(struct collector_conf *c, const char *path, FILE *errs)
+{
+    return conf_parse_file(path, collector_keys, c, errs);
+}
+
+int
+collector_conf_check(const struct collector_conf *c, FILE *errs)
+{
+    int n = 0;
+
+    if (c->listen == NULL) {
+        fprintf(errs, "collector: no listen address (config `listen` or "
+                      "--listen HOST:PORT)\n");
+        n++;
+    }
+    if (c->db == NULL) {
+        fprintf(errs, "collector: no database (config `db` or --db FILE)\n");
+        n++;
+    }
+    return n;
+}
+
+void
+collector_conf_print(const struct collector_conf *c, FILE *out)
+{
+    fprintf(out, "listen %s\n", c->listen ? c->listen : "(unset)");
+    fprintf(out, "db %s\n", c->db ? c->db : "(unset)");
+    fprintf(out, "max_frame_kb %u\n", c->max_frame_kb);
+    fprintf(out, "max_inflight %u\n", c->max_inflight);
+    fprintf(out, "max_queue %u\n", c->max_queue);
+    fprintf(out, "idle_timeout %u\n", c->idle_timeout);
+    fprintf(out, "hello_timeout %u\n", c->hello_timeout);
+    fprintf(out, "group_commit %u\n", c->group_commit);
+}
+
+void
+collector_conf_free(struct collector_conf *c)
+{
+    free(c->listen);
+    free(c->db);
+    c->listen = c->db = NULL;
+}

@@ -1,0 +1,29 @@
+/* collector_conf: the collector's config file (key table, defaults,
+ * validation). See classband-collector.conf(5) and README "Configuration". */
+#ifndef COLLECTOR_CONF_H
+#define COLLECTOR_CONF_H
+
+#include <stdio.h>
+
+struct collector_conf {
+    char *listen;          /* agent listener, HOST:PORT */
+    char *db;              /* SQLite file */
+    unsigned max_frame_kb; /* largest frame accepted from an agent */
+    unsigned max_inflight; /* batches per agent awaiting commit */
+    unsigned max_queue;    /* writer queue length that pauses all reads */
+    unsigned idle_timeout; /* seconds */
+    unsigned hello_timeout;
+    unsigned group_commit; /* batches per transaction at most */
+};
+
+void collector_conf_defaults(struct collector_conf *c);
+/* Parses path; every error reported to errs as file:line: message.
+ * Returns the number of errors, or -1 if unreadable. */
+int  collector_conf_load(struct collector_conf *c, const char *path,
+                         FILE *errs);
+/* Checks cross-key rules after loading and command-line overrides. */
+int  collector_conf_check(const struct collector_conf *c, FILE *errs);
+void collector_conf_print(const struct collector_conf *c, FILE *out);
+void collector_conf_free(struct collector_conf *c);
+
+#endif /* COLLECTOR_CONF_H */

@@ -1,0 +1,257 @@
+/* classband-collector: subcommand dispatch, `serve` (the agent listener and
+ * its writer thread on one libuv loop) and `query`. Other subcommands live
+ * in their modules and are listed in the table below. */
+#include <errno.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <uv.h>
+
+#include "collector_conf.h"
+#include "log.h"
+#include "rowjson.h"
+#include "server.h"
+#include "storage.h"
+#include "timeutil.h"
+#include "writer.h"
+
+static void
+usage(FILE *f)
+{
+    fprintf(f,
+        "usage: classband-collector serve [-c FILE] [--listen HOST:PORT] "
+        "[--db FILE] [-n] [-v]\n"
+        "       classband-collector query --db FILE [--school CODE] "
+        "[--from T] [--to T]\n"
+        "       classband-collector import schools|classes|areas FILE.csv "
+        "--db FILE [--encoding auto|utf-8|gbk]\n"
+        "       classband-collector pack load FILE --db FILE\n"
+        "       classband-collector evaluate --pack P --year Y "
+        "[--district D] --db FILE\n"
+        "       classband-collector report --pack P --year Y [--district D] "
+        "--format csv [--lang zh|en]\n"
+        "                          [--encoding utf-8|gbk] [--output FILE] "
+        "--db FILE\n"
+        "       classband-collector --help | --version\n"
+        "T is unix seconds, YYYY-MM-DD or YYYY-MM-DDTHH:MM[:SS]Z (UTC).\n"
+        "See classband-collector(8).\n");
+}
+
+struct serve_ctx {
+    uv_loop_t *loop;
+    struct server *srv;
+    struct writer *w;
+    uv_signal_t sigint, sigterm;
+    int stopping;
+};
+
+static void
+on_signal(uv_signal_t *h, int signum)
+{
+    struct serve_ctx *x = h->data;
+
+    if (x->stopping)
+        return;
+    x->stopping = 1;
+    log_info("collector: signal %d: finishing queued commits and stopping",
+             signum);
+    server_stop(x->srv);
+    writer_stop(x->w);
+    uv_close((uv_handle_t *)&x->sigint, NULL);
+    uv_close((uv_handle_t *)&x->sigterm, NULL);
+}
+
+static int
+cmd_serve(int argc, char **argv)
+{
+    static const struct option opts[] = {
+        {"config", required_argument, NULL, 'c'},
+        {"listen", required_argument, NULL, 'l'},
+        {"db", required_argument, NULL, 'd'},
+        {"verbose", no_argument, NULL, 'v'},
+        {"check", no_argument, NULL, 'n'},
+        {"help", no_argument, NULL, 'h'},
+        {NULL, 0, NULL, 0},
+    };
+    struct collector_conf conf;
+    struct serve_ctx x;
+    struct server_opts so;
+    struct storage *st;
+    const char *cfile = NULL, *listen = NULL, *db = NULL;
+    int ch, verbose = 0, check = 0, rc;
+
+    collector_conf_defaults(&conf);
+    while ((ch = getopt_long(argc, argv, "c:l:d:vnh", opts, NULL)) != -1) {
+        switch (ch) {
+        case 'c': cfile = optarg; break;
+        case 'l': listen = optarg; break;
+        case 'd': db = optarg; break;
+        case 'v': verbose++; break;
+        case 'n': check = 1; break;
+        case 'h': usage(stdout); return 0;
+        default: usage(stderr); return 2;
+        }
+    }
+    if (optind != argc) {
+        usage(stderr);
+        return 2;
+    }
+    if (cfile != NULL && collector_conf_load(&conf, cfile, stderr) != 0) {
+        collector_conf_free(&conf);
+        return 1;
+    }
+    if (listen != NULL) {
+        free(conf.listen);
+        conf.listen = strdup(listen);
+    }
+    if (db != NULL) {
+        free(conf.db);
+        conf.db = strdup(db);
+    }
+    if (collector_conf_check(&conf, stderr) != 0) {
+        collector_conf_free(&conf);
+        return 1;
+    }
+    if (check) {
+        if (verbose)
+            collector_conf_print(&conf, stdout);
+        collector_conf_free(&conf);
+        return 0;
+    }
+    log_init("classband-collector", verbose, 0);
+    if (storage_open(conf.db, &st) != 0)
+        fatalx("collector: cannot open database %s", conf.db);
+    memset(&x, 0, sizeof(x));
+    x.loop = uv_default_loop();
+    signal(SIGPIPE, SIG_IGN);
+    if ((rc = writer_start(x.loop, st, conf.group_commit, server_job_done,
+                           NULL, &x.w)) != 0)
+        fatalx("collector: writer thread: %s", strerror(-rc));
+    memset(&so, 0, sizeof(so));
+    so.listen = conf.listen;
+    so.max_frame = (size_t)conf.max_frame_kb * 1024;
+    so.max_inflight = conf.max_inflight;
+    so.max_queue = conf.max_queue;
+    so.idle_timeout_s = conf.idle_timeout;
+    so.hello_timeout_s = conf.hello_timeout;
+    if (server_start(x.loop, &so, x.w, &x.srv) != 0)
+        fatalx("collector: cannot listen on %s", conf.listen);
+    /* the writer was started before the server existed */
+    writer_set_arg(x.w, x.srv);
+    uv_signal_init(x.loop, &x.sigint);
+    uv_signal_init(x.loop, &x.sigterm);
+    x.sigint.data = x.sigterm.data = &x;
+    uv_signal_start(&x.sigint, on_signal, SIGINT);
+    uv_signal_start(&x.sigterm, on_signal, SIGTERM);
+    log_info("collector: version %s listening on %s (port %d), db %s",
+             CLASSBAND_VERSION, conf.listen, server_port(x.srv), conf.db);
+    uv_run(x.loop, UV_RUN_DEFAULT);
+    server_free(x.srv);
+    uv_loop_close(x.loop);
+    collector_conf_free(&conf);
+    log_info("collector: stopped");
+    return 0;
+}
+
+static int
+print_row(void *arg, const struct storage_class_row *r)
+{
+    struct wire_class_min w;
+
+    (void)arg;
+    memset(&w, 0, sizeof(w));
+    w.minute = r->minute;
+    snprintf(w.class_id, sizeof(w.class_id), "%s", r->class_id);
+    w.bytes_up = r->bytes_up;
+    w.bytes_down = r->bytes_down;
+    w.pkts_up = r->pkts_up;
+    w.pkts_down = r->pkts_down;
+    w.peak_up_bps = r->peak_up_bps;
+    w.peak_down_bps = r->peak_down_bps;
+    w.devices = r->devices;
+    return rowjson_class(stdout, r->school, &w);
+}
+
+static int
+cmd_query(int argc, char **argv)
+{
+    static const struct option opts[] = {
+        {"db", required_argument, NULL, 'd'},
+        {"school", required_argument, NULL, 's'},
+        {"from", required_argument, NULL, 'f'},
+        {"to", required_argument, NULL, 't'},
+        {"help", no_argument, NULL, 'h'},
+        {NULL, 0, NULL, 0},
+    };
+    struct storage *st;
+    const char *db = NULL, *school = NULL;
+    int64_t from = INT64_MIN, to = INT64_MAX;
+    int ch, rc;
+
+    while ((ch = getopt_long(argc, argv, "d:s:f:t:h", opts, NULL)) != -1) {
+        switch (ch) {
+        case 'd': db = optarg; break;
+        case 's': school = optarg; break;
+        case 'f':
+        case 't':
+            if (timeutil_parse(optarg, ch == 'f' ? &from : &to) != 0) {
+                fprintf(stderr, "query: bad time \"%s\"\n", optarg);
+                return 2;
+            }
+            break;
+        case 'h': usage(stdout); return 0;
+        default: usage(stderr); return 2;
+        }
+    }
+    if (db == NULL || optind != argc) {
+        usage(stderr);
+        return 2;
+    }
+    log_init("classband-collector", 0, 0);
+    if (storage_open_ro(db, &st) != 0)
+        return 1;
+    rc = storage_each_class_minute(st, school, from, to, print_row, NULL);
+    storage_close(st);
+    if (fflush(stdout) != 0)
+        rc = -EIO;
+    return rc == 0 ? 0 : 1;
+}
+
+/* Subcommands. Modules add their entry here. */
+static const struct {
+    const char *name;
+    int (*fn)(int, char **);
+} commands[] = {
+    {"serve", cmd_serve},
+    {"query", cmd_query},
+    /* compliance subcommands (collector/cli_compliance.c) go below */
+};
+
+int
+main(int argc, char **argv)
+{
+    size_t i;
+
+    if (argc < 2) {
+        usage(stderr);
+        return 2;
+    }
+    if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
+        usage(stdout);
+        return 0;
+    }
+    if (strcmp(argv[1], "--version") == 0 || strcmp(argv[1], "-V") == 0) {
+        printf("classband-collector %s\n", CLASSBAND_VERSION);
+        return 0;
+    }
+    for (i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+        if (strcmp(argv[1], commands[i].name) == 0)
+            return commands[i].fn(argc - 1, argv + 1);
+    fprintf(stderr, "classband-collector: unknown command \"%s\"\n", argv[1]);
+    usage(stderr);
+    return 2;
+}
