@@ -1,0 +1,112 @@
+/* agent_conf: see agent_conf.h. */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "agent_conf.h"
+#include "classmap.h"
+#include "conf.h"
+
+#define AT(f) CONF_AT(struct agent_conf, f)
+
+/* class NAME PREFIX|vlan:N */
+static int
+key_class(void *obj, int argc, char **argv, char *err, size_t errlen)
+{
+    struct agent_conf *c = obj;
+    const char *why = NULL;
+
+    if (argc != 3) {
+        snprintf(err, errlen, "class: want `class NAME PREFIX|vlan:N`");
+        return -1;
+    }
+    if (classmap_add(c->cm, argv[1], argv[2], &why) != 0) {
+        snprintf(err, errlen, "class %s: %s", argv[1],
+                 why ? why : "invalid");
+        return -1;
+    }
+    c->nclass_lines++;
+    return 0;
+}
+
+/* local PREFIX: addresses on the school side that belong to no class */
+static int
+key_local(void *obj, int argc, char **argv, char *err, size_t errlen)
+{
+    struct agent_conf *c = obj;
+
+    if (argc != 2) {
+        snprintf(err, errlen, "local: want `local PREFIX`");
+        return -1;
+    }
+    if (classmap_add_local(c->cm, argv[1]) != 0) {
+        snprintf(err, errlen, "local: %s is not a valid prefix", argv[1]);
+        return -1;
+    }
+    return 0;
+}
+
+static const struct conf_key agent_keys[] = {
+    {"agent_id", CONF_STR, 0, 0, AT(agent_id), NULL},
+    {"school", CONF_STR, 0, 0, AT(school), NULL},
+    {"collector", CONF_STR, 0, 0, AT(collector), NULL},
+    {"classes", CONF_STR, 0, 0, AT(classes), NULL},
+    {"spool", CONF_STR, 0, 0, AT(spool), NULL},
+    {"spool_max_mb", CONF_UINT, 1, 4096, AT(spool_max_mb), NULL},
+    {"max_devices", CONF_UINT, 256, 4000000, AT(max_devices), NULL},
+    {"window", CONF_UINT, 1, 256, AT(window), NULL},
+    {"class", CONF_FUNC, 0, 0, 0, key_class},
+    {"local", CONF_FUNC, 0, 0, 0, key_local},
+    {NULL, 0, 0, 0, 0, NULL},
+};
+
+int
+agent_conf_init(struct agent_conf *c)
+{
+    memset(c, 0, sizeof(*c));
+    c->spool_max_mb = 32;
+    c->max_devices = 65536;
+    c->window = 16;
+    c->cm = classmap_new();
+    return c->cm ? 0 : -ENOMEM;
+}
+
+int
+agent_conf_load(struct agent_conf *c, const char *path, FILE *errs)
+{
+    int n = conf_parse_file(path, agent_keys, c, errs);
+
+    if (n < 0)
+        return n;
+    if (c->school != NULL && strlen(c->school) > 64) {
+        fprintf(errs, "%s: school: longer than 64 bytes\n", path);
+        n++;
+    }
+    return n;
+}
+
+void
+agent_conf_print(const struct agent_conf *c, FILE *out)
+{
+#define S(x) ((x) ? (x) : "(unset)")
+    fprintf(out, "agent_id %s\nschool %s\ncollector %s\n", S(c->agent_id),
+            S(c->school), S(c->collector));
+    if (c->classes)
+        fprintf(out, "classes %s\n", c->classes);
+    fprintf(out, "spool %s\nspool_max_mb %u\nmax_devices %u\nwindow %u\n",
+            S(c->spool), c->spool_max_mb, c->max_devices, c->window);
+#undef S
+    classmap_print(c->cm, out);
+}
+
+void
+agent_conf_free(struct agent_conf *c)
+{
+    free(c->agent_id);
+    free(c->school);
+    free(c->collector);
+    free(c->classes);
+    free(c->spool);
+    classmap_free(c->cm);
+    memset(c, 0, sizeof(*c));
+}
