@@ -1,0 +1,1093 @@
+/* registry: see registry.h. One import = one transaction: every row is
+ * validated and written inside it, and any error rolls the whole file back,
+ * so a half-applied registry never exists. A temp table remembers the
+ * (school, key) pairs of the file, to catch duplicates and to remove the
+ * classes/areas a re-import no longer lists. All SQL uses bound
+ * parameters. */
+#include <ctype.h>
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+
+#include <sqlite3.h>
+
+#include "cidr.h"
+#include "log.h"
+#include "registry.h"
+#include "storage.h"
+
+/* ------------------------------------------------------------------ */
+/* regsheet                                                            */
+
+static int
+read_file(const char *path, char **out, size_t *len)
+{
+    FILE *f = fopen(path, "rb");
+    char *p = NULL, *n;
+    size_t cap = 0, used = 0, r;
+
+    if (f == NULL)
+        return -errno;
+    for (;;) {
+        if (cap - used < 65536) {
+            if (cap > (64u << 20)) {        /* a registry is not 64 MiB */
+                free(p);
+                fclose(f);
+                return -EFBIG;
+            }
+            cap = cap ? cap * 2 : 65536;
+            n = realloc(p, cap);
+            if (n == NULL) {
+                free(p);
+                fclose(f);
+                return -ENOMEM;
+            }
+            p = n;
+        }
+        r = fread(p + used, 1, cap - used, f);
+        used += r;
+        if (r == 0)
+            break;
+    }
+    if (ferror(f)) {
+        free(p);
+        fclose(f);
+        return -EIO;
+    }
+    fclose(f);
+    *out = p;
+    *len = used;
+    return 0;
+}
+
+static void
+trim(char *s)
+{
+    size_t n = strlen(s), i = 0;
+
+    while (n > 0 && (s[n - 1] == ' ' || s[n - 1] == '\t'))
+        s[--n] = '\0';
+    while (s[i] == ' ' || s[i] == '\t')
+        i++;
+    if (i > 0)
+        memmove(s, s + i, n - i + 1);
+}
+
+int
+regsheet_open(struct regsheet *sh, const char *name, const char *path,
+              const char *data, size_t len, enum textconv_enc enc,
+              const struct regcol *cols, FILE *errs)
+{
+    char *raw = NULL, err[160];
+    size_t rawlen = 0, i;
+    int rc, c, seen[REGSHEET_MAX_COLS];
+
+    memset(sh, 0, sizeof(*sh));
+    sh->name = name;
+    sh->cols = cols;
+    sh->errs = errs != NULL ? errs : stderr;
+    for (sh->ncols = 0; cols[sh->ncols].name != NULL; sh->ncols++)
+        sh->idx[sh->ncols] = -1;
+    if (path != NULL) {
+        rc = read_file(path, &raw, &rawlen);
+        if (rc != 0) {
+            fprintf(sh->errs, "%s: %s\n", name, strerror(-rc));
+            return rc == -ENOENT ? -ENOENT : rc;
+        }
+        data = raw;
+        len = rawlen;
+    }
+    rc = textconv_decode(data, len, enc, &sh->text, &sh->len, &sh->encoding,
+                         err, sizeof(err));
+    free(raw);
+    if (rc != 0) {
+        fprintf(sh->errs, "%s:%s\n", name, err);
+        sh->nerr++;
+        return rc == -EILSEQ ? -EINVAL : rc;
+    }
+    sh->mem = fmemopen(sh->text, sh->len, "r");
+    if (sh->len == 0 || sh->mem == NULL) {
+        fprintf(sh->errs, "%s:1:1: the file is empty (a header row is "
+                "needed)\n", name);
+        sh->nerr++;
+        return sh->mem == NULL && sh->len != 0 ? -ENOMEM : -EINVAL;
+    }
+    csv_reader_init(&sh->rd, sh->mem);
+    rc = csv_read(&sh->rd);
+    if (rc <= 0) {
+        if (rc == 0)
+            fprintf(sh->errs, "%s:1:1: no header row\n", name);
+        else
+            fprintf(sh->errs, "%s:%lu:%lu: %s\n", name, sh->rd.err_line,
+                    sh->rd.err_col, sh->rd.err);
+        sh->nerr++;
+        return -EINVAL;
+    }
+    memset(seen, 0, sizeof(seen));
+    for (i = 0; i < sh->rd.nfields; i++) {
+        char h[128];
+
+        snprintf(h, sizeof(h), "%s", sh->rd.fields[i].s);
+        trim(h);
+        for (c = 0; c < sh->ncols; c++) {
+            if (strcasecmp(h, cols[c].name) == 0 ||
+                (cols[c].alias != NULL && strcmp(h, cols[c].alias) == 0))
+                break;
+        }
+        if (c == sh->ncols) {
+            if (h[0] == '\0' && i + 1 == sh->rd.nfields)
+                continue;   /* a trailing comma some exporters add */
+            fprintf(sh->errs, "%s:%lu:%lu: unknown column \"%s\"\n", name,
+                    sh->rd.fields[i].line, sh->rd.fields[i].col, h);
+            sh->nerr++;
+            continue;
+        }
+        if (seen[c]++) {
+            fprintf(sh->errs, "%s:%lu:%lu: column \"%s\" appears twice\n",
+                    name, sh->rd.fields[i].line, sh->rd.fields[i].col,
+                    cols[c].name);
+            sh->nerr++;
+            continue;
+        }
+        sh->idx[c] = (int)i;
+    }
+    for (c = 0; c < sh->ncols; c++) {
+        if (cols[c].required && sh->idx[c] < 0) {
+            fprintf(sh->errs, "%s:1:1: required column \"%s\" is missing\n",
+                    name, cols[c].name);
+            sh->nerr++;
+        }
+    }
+    return 0;
+}
+
+int
+regsheet_next(struct regsheet *sh)
+{
+    size_t i;
+    int rc;
+
+    for (;;) {
+        rc = csv_read(&sh->rd);
+        if (rc == 0)
+            return 0;
+        if (rc < 0) {
+            fprintf(sh->errs, "%s:%lu:%lu: %s\n", sh->name, sh->rd.err_line,
+                    sh->rd.err_col, sh->rd.err);
+            sh->nerr++;
+            return -EINVAL;
+        }
+        for (i = 0; i < sh->rd.nfields; i++)
+            trim((char *)sh->rd.fields[i].s);
+        if (sh->rd.fields[0].s[0] == '#')
+            continue;
+        for (i = 0; i < sh->rd.nfields; i++)
+            if (sh->rd.fields[i].s[0] != '\0')
+                break;
+        if (i == sh->rd.nfields)
+            continue;       /* blank row, or ",,,," from a spreadsheet */
+        return 1;
+    }
+}
+
+const char *
+regsheet_get(struct regsheet *sh, int c)
+{
+    int i = sh->idx[c];
+
+    if (i < 0 || (size_t)i >= sh->rd.nfields)
+        return "";
+    return sh->rd.fields[i].s;
+}
+
+void
+regsheet_error(struct regsheet *sh, int c, const char *fmt, ...)
+{
+    unsigned long line = sh->rd.fields[0].line, col = sh->rd.fields[0].col;
+    va_list ap;
+    int i = c >= 0 ? sh->idx[c] : -1;
+
+    if (i >= 0 && (size_t)i < sh->rd.nfields) {
+        line = sh->rd.fields[i].line;
+        col = sh->rd.fields[i].col;
+    }
+    sh->nerr++;
+    if (sh->nerr > REGSHEET_MAX_ERRORS)
+        return;
+    fprintf(sh->errs, "%s:%lu:%lu: ", sh->name, line, col);
+    if (c >= 0)
+        fprintf(sh->errs, "%s: ", sh->cols[c].name);
+    va_start(ap, fmt);
+    vfprintf(sh->errs, fmt, ap);
+    va_end(ap);
+    fputc('\n', sh->errs);
+}
+
+void
+regsheet_close(struct regsheet *sh)
+{
+    if (sh->nerr > REGSHEET_MAX_ERRORS)
+        fprintf(sh->errs, "%s: %d more errors not shown\n", sh->name,
+                sh->nerr - REGSHEET_MAX_ERRORS);
+    csv_reader_free(&sh->rd);
+    if (sh->mem != NULL)
+        fclose(sh->mem);
+    free(sh->text);
+    sh->mem = NULL;
+    sh->text = NULL;
+}
+
+int
+regsheet_is_ident(const char *s)
+{
+    size_t n = 0;
+
+    for (; *s != '\0'; s++, n++) {
+        if (!isalnum((unsigned char)*s) && *s != '_' && *s != '.' &&
+            *s != ':' && *s != '-')
+            return 0;
+    }
+    return n >= 1 && n <= 64;
+}
+
+int
+regsheet_is_label(const char *s)
+{
+    size_t n = strlen(s), i;
+
+    if (n < 1 || n > 200)
+        return 0;
+    for (i = 0; i < n; i++)
+        if ((unsigned char)s[i] < 0x20 || s[i] == 0x7f)
+            return 0;
+    return 1;
+}
+
+int
+regsheet_uint(const char *s, long long max, long long *out)
+{
+    long long v = 0;
+
+    if (*s == '\0')
+        return -EINVAL;
+    for (; *s != '\0'; s++) {
+        if (*s < '0' || *s > '9')
+            return -EINVAL;
+        v = v * 10 + (*s - '0');
+        if (v > max)
+            return -EINVAL;
+    }
+    *out = v;
+    return 0;
+}
+
+int
+regsheet_milli(const char *s, long long *out)
+{
+    long long v = 0;
+    int frac = -1;
+
+    if (*s == '\0' || *s == '.')
+        return -EINVAL;
+    for (; *s != '\0'; s++) {
+        if (*s == '.' && frac < 0) {
+            frac = 0;
+            continue;
+        }
+        if (*s < '0' || *s > '9' || frac == 3)
+            return -EINVAL;
+        v = v * 10 + (*s - '0');
+        if (frac >= 0)
+            frac++;
+        if (v > 1000000000000LL)
+            return -EINVAL;
+    }
+    if (frac == 0)
+        return -EINVAL;     /* "10." */
+    for (frac = frac < 0 ? 0 : frac; frac < 3; frac++)
+        v *= 10;
+    *out = v;
+    return 0;
+}
+
+/* ------------------------------------------------------------------ */
+/* vocabularies                                                        */
+
+struct word {
+    const char *name;
+    const char *alias[4];
+};
+
+static const struct word regions[] = {
+    { "urban", { "市区", "城区", "城市", NULL } },
+    { "county", { "县", "县(市)", "县（市）", "县城" } },
+    { "township", { "乡镇", "镇", "镇区", NULL } },
+    { "village", { "村", "农村", "乡村", NULL } },
+    { NULL, { NULL } },
+};
+
+static const struct word types[] = {
+    { "primary", { "小学", NULL } },
+    { "junior", { "初中", "初级中学", NULL } },
+    { "senior", { "高中", "高级中学", NULL } },
+    { "vocational", { "中职", "职业学校", "中等职业学校", NULL } },
+    { "kindergarten", { "幼儿园", NULL } },
+    { "teaching_point", { "教学点", NULL } },
+    { NULL, { NULL } },
+};
+
+static const struct word class_kinds[] = {
+    { "classroom", { "教室", "普通教室", NULL } },
+    { "computer_room", { "机房", "计算机教室", "微机室", NULL } },
+    { "staff_office", { "办公室", "教师办公室", NULL } },
+    { "wifi", { "无线", "无线网络", NULL } },
+    { "other", { "其他", NULL } },
+    { NULL, { NULL } },
+};
+
+static const struct word area_kinds[] = {
+    { "classroom", { "教室", NULL } },
+    { "office", { "办公室", "办公", NULL } },
+    { "public", { "公共区域", "公共", "公共活动场所", NULL } },
+    { "other", { "其他", NULL } },
+    { NULL, { NULL } },
+};
+
+static const char *
+lookup_word(const struct word *w, const char *s)
+{
+    int k;
+
+    for (; w->name != NULL; w++) {
+        if (strcasecmp(s, w->name) == 0)
+            return w->name;
+        for (k = 0; k < 4 && w->alias[k] != NULL; k++)
+            if (strcmp(s, w->alias[k]) == 0)
+                return w->name;
+    }
+    return NULL;
+}
+
+static const char *
+word_list(const struct word *w, char *buf, size_t len)
+{
+    size_t o = 0;
+
+    buf[0] = '\0';
+    for (; w->name != NULL && o < len; w++)
+        o += (size_t)snprintf(buf + o, len - o, "%s%s", o ? ", " : "",
+                              w->name);
+    return buf;
+}
+
+static int
+parse_bool(const char *s, int *out)
+{
+    static const char *yes[] = { "1", "yes", "y", "true", "是", "必需", NULL };
+    static const char *no[] = { "0", "no", "n", "false", "否", "", NULL };
+    int i;
+
+    for (i = 0; yes[i] != NULL; i++)
+        if (strcasecmp(s, yes[i]) == 0)
+            return *out = 1, 0;
+    for (i = 0; no[i] != NULL; i++)
+        if (strcasecmp(s, no[i]) == 0)
+            return *out = 0, 0;
+    return -EINVAL;
+}
+
+/* ------------------------------------------------------------------ */
+/* import                                                              */
+
+enum { S_CODE, S_NAME, S_DISTRICT, S_REGION, S_TYPE, S_STUDENTS, S_TEACHERS,
+       S_CLASSES, S_CONTRACT, S_DSC, S_DTC };
+static const struct regcol school_cols[] = {
+    { "code", "学校代码", 1 },
+    { "name", "学校名称", 1 },
+    { "district", "区县", 1 },
+    { "region", "区域", 1 },
+    { "type", "学校类型", 1 },
+    { "students", "学生数", 1 },
+    { "teachers", "教师数", 1 },
+    { "classes", "班级数", 1 },
+    { "contracted_mbps", "出口带宽", 0 },
+    { "declared_student_computers", "学生用计算机", 0 },
+    { "declared_teacher_computers", "教师用计算机", 0 },
+    { NULL, NULL, 0 },
+};
+
+enum { C_SCHOOL, C_CLASS, C_NAME, C_GRADE, C_KIND, C_SUBNETS, C_VLAN };
+static const struct regcol class_cols[] = {
+    { "school", "学校代码", 1 },
+    { "class", "班级代码", 1 },
+    { "name", "班级名称", 1 },
+    { "grade", "年级", 0 },
+    { "kind", "类型", 1 },
+    { "subnets", "网段", 0 },
+    { "vlan", "VLAN", 0 },
+    { NULL, NULL, 0 },
+};
+
+enum { A_SCHOOL, A_AREA, A_NAME, A_KIND, A_REQUIRED, A_APS };
+static const struct regcol area_cols[] = {
+    { "school", "学校代码", 1 },
+    { "area", "区域代码", 1 },
+    { "name", "名称", 1 },
+    { "kind", "类型", 1 },
+    { "required", "必须覆盖", 1 },
+    { "aps", "AP", 0 },
+    { NULL, NULL, 0 },
+};
+
+enum { I_SCHOOL, I_YEAR, I_ITEM, I_VALUE };
+static const struct regcol inventory_cols[] = {
+    { "school", "学校代码", 1 },
+    { "year", "年度", 1 },
+    { "item", "项目", 1 },
+    { "value", "数值", 1 },
+    { NULL, NULL, 0 },
+};
+
+struct imp {
+    struct regsheet sh;
+    sqlite3 *db;
+    struct registry_result *res;
+    int dberr;
+};
+
+static int
+prep(struct imp *im, const char *sql, sqlite3_stmt **s)
+{
+    if (sqlite3_prepare_v2(im->db, sql, -1, s, NULL) != SQLITE_OK) {
+        log_warnx("registry: prepare: %s", sqlite3_errmsg(im->db));
+        im->dberr = 1;
+        return -EIO;
+    }
+    return 0;
+}
+
+/* Steps a write statement; returns 0, or 1 for a constraint violation
+ * (duplicate key), or -EIO (logged). Resets s. */
+static int
+step(struct imp *im, sqlite3_stmt *s)
+{
+    int rc = sqlite3_step(s);
+
+    sqlite3_reset(s);
+    sqlite3_clear_bindings(s);
+    if (rc == SQLITE_DONE || rc == SQLITE_ROW)
+        return 0;
+    if (rc == SQLITE_CONSTRAINT)
+        return 1;
+    log_warnx("registry: %s", sqlite3_errmsg(im->db));
+    im->dberr = 1;
+    return -EIO;
+}
+
+static int
+exists(struct imp *im, sqlite3_stmt *s)
+{
+    int rc = sqlite3_step(s), r;
+
+    r = rc == SQLITE_ROW;
+    if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
+        log_warnx("registry: %s", sqlite3_errmsg(im->db));
+        im->dberr = 1;
+    }
+    sqlite3_reset(s);
+    sqlite3_clear_bindings(s);
+    return r;
+}
+
+static void
+bind_text(sqlite3_stmt *s, int i, const char *v)
+{
+    sqlite3_bind_text(s, i, v, -1, SQLITE_TRANSIENT);
+}
+
+static void
+bind_opt_int(sqlite3_stmt *s, int i, int present, long long v)
+{
+    if (present)
+        sqlite3_bind_int64(s, i, v);
+    else
+        sqlite3_bind_null(s, i);
+}
+
+static int
+import_schools(struct imp *im)
+{
+    struct regsheet *sh = &im->sh;
+    sqlite3_stmt *up = NULL, *ex = NULL, *seen = NULL;
+    long long n[3], contract = 0, dsc = 0, dtc = 0;
+    const char *region, *type, *v;
+    char list[160];
+    int rc, i, nerr, hasc, hasdsc, hasdtc;
+
+    if (prep(im,
+             "INSERT INTO schools (code, name, district, region, type, "
+             "students, teachers, classes, contracted_kbps, "
+             "declared_student_computers, declared_teacher_computers, "
+             "updated) VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12) "
+             "ON CONFLICT (code) DO UPDATE SET name = ?2, district = ?3, "
+             "region = ?4, type = ?5, students = ?6, teachers = ?7, "
+             "classes = ?8, contracted_kbps = ?9, "
+             "declared_student_computers = ?10, "
+             "declared_teacher_computers = ?11, updated = ?12",
+             &up) != 0 ||
+        prep(im, "SELECT 1 FROM schools WHERE code = ?1", &ex) != 0 ||
+        prep(im, "INSERT INTO temp.regseen (school, key) VALUES (?1, '')",
+             &seen) != 0)
+        goto out;
+    while ((rc = regsheet_next(sh)) == 1) {
+        im->res->rows++;
+        nerr = sh->nerr;
+        if (!regsheet_is_ident(regsheet_get(sh, S_CODE)))
+            regsheet_error(sh, S_CODE, "\"%s\" is not a school code "
+                           "(1-64 of A-Z a-z 0-9 _ . : -)",
+                           regsheet_get(sh, S_CODE));
+        for (i = S_NAME; i <= S_DISTRICT; i++)
+            if (!regsheet_is_label(regsheet_get(sh, i)))
+                regsheet_error(sh, i, "must be 1-200 bytes of text "
+                               "without control characters");
+        region = lookup_word(regions, regsheet_get(sh, S_REGION));
+        if (region == NULL)
+            regsheet_error(sh, S_REGION, "\"%s\" is not one of %s",
+                           regsheet_get(sh, S_REGION),
+                           word_list(regions, list, sizeof(list)));
+        type = lookup_word(types, regsheet_get(sh, S_TYPE));
+        if (type == NULL)
+            regsheet_error(sh, S_TYPE, "\"%s\" is not one of %s",
+                           regsheet_get(sh, S_TYPE),
+                           word_list(types, list, sizeof(list)));
+        for (i = S_STUDENTS; i <= S_CLASSES; i++)
+            if (regsheet_uint(regsheet_get(sh, i), 10000000,
+                              &n[i - S_STUDENTS]) != 0)
+                regsheet_error(sh, i, "\"%s\" is not a whole number "
+                               "0-10000000", regsheet_get(sh, i));
+        v = regsheet_get(sh, S_CONTRACT);
+        hasc = v[0] != '\0';
+        if (hasc && regsheet_milli(v, &contract) != 0)
+            regsheet_error(sh, S_CONTRACT, "\"%s\" is not a bandwidth in "
+                           "Mbit/s (e.g. 100 or 2.5)", v);
+        v = regsheet_get(sh, S_DSC);
+        hasdsc = v[0] != '\0';
+        if (hasdsc && regsheet_uint(v, 10000000, &dsc) != 0)
+            regsheet_error(sh, S_DSC, "\"%s\" is not a whole number", v);
+        v = regsheet_get(sh, S_DTC);
+        hasdtc = v[0] != '\0';
+        if (hasdtc && regsheet_uint(v, 10000000, &dtc) != 0)
+            regsheet_error(sh, S_DTC, "\"%s\" is not a whole number", v);
+        if (sh->nerr != nerr || im->dberr)
+            continue;
+        bind_text(seen, 1, regsheet_get(sh, S_CODE));
+        if ((rc = step(im, seen)) != 0) {
+            if (rc == 1)
+                regsheet_error(sh, S_CODE, "school \"%s\" appears twice in "
+                               "the file", regsheet_get(sh, S_CODE));
+            continue;
+        }
+        bind_text(ex, 1, regsheet_get(sh, S_CODE));
+        if (exists(im, ex))
+            im->res->updated++;
+        else
+            im->res->inserted++;
+        for (i = 0; i < 3; i++)
+            bind_text(up, i + 1, regsheet_get(sh, i));
+        bind_text(up, 4, region);
+        bind_text(up, 5, type);
+        for (i = 0; i < 3; i++)
+            sqlite3_bind_int64(up, 6 + i, n[i]);
+        /* Stored in kbit/s so that 2.5 Mbit/s stays an exact integer. */
+        bind_opt_int(up, 9, hasc, contract);
+        bind_opt_int(up, 10, hasdsc, dsc);
+        bind_opt_int(up, 11, hasdtc, dtc);
+        sqlite3_bind_int64(up, 12, (long long)time(NULL));
+        step(im, up);
+    }
+out:
+    sqlite3_finalize(up);
+    sqlite3_finalize(ex);
+    sqlite3_finalize(seen);
+    return 0;
+}
+
+/* Checks a school code cell against the schools table (which, inside the
+ * transaction, already holds this import's own rows). */
+static int
+known_school(struct imp *im, sqlite3_stmt *ex, int col)
+{
+    const char *code = im->sh.rd.nfields ? regsheet_get(&im->sh, col) : "";
+
+    if (!regsheet_is_ident(code)) {
+        regsheet_error(&im->sh, col, "\"%s\" is not a school code", code);
+        return 0;
+    }
+    bind_text(ex, 1, code);
+    if (!exists(im, ex)) {
+        regsheet_error(&im->sh, col, "school \"%s\" is not in the registry "
+                       "(import schools first)", code);
+        return 0;
+    }
+    return 1;
+}
+
+static int
+check_subnets(struct regsheet *sh, const char *v, char *norm, size_t len)
+{
+    char buf[1024], *tok, *save = NULL, one[CIDR_STRLEN];
+    struct cidr c;
+    const char *why;
+    size_t o = 0;
+
+    snprintf(buf, sizeof(buf), "%s", v);
+    norm[0] = '\0';
+    for (tok = strtok_r(buf, " ;", &save); tok != NULL;
+         tok = strtok_r(NULL, " ;", &save)) {
+        if (cidr_parse(tok, &c, &why) != 0) {
+            regsheet_error(sh, C_SUBNETS, "\"%s\": %s", tok, why);
+            return -EINVAL;
+        }
+        cidr_format(&c, one, sizeof(one));
+        o += (size_t)snprintf(norm + o, len > o ? len - o : 0, "%s%s",
+                              o ? " " : "", one);
+    }
+    return 0;
+}
+
+static int
+import_classes(struct imp *im)
+{
+    struct regsheet *sh = &im->sh;
+    sqlite3_stmt *up = NULL, *ex = NULL, *seen = NULL, *sch = NULL,
+                 *del = NULL;
+    const char *kind, *v;
+    char list[160], subnets[1024];
+    long long vlan = 0;
+    int rc, nerr, hasvlan;
+
+    if (prep(im,
+             "INSERT INTO classes (school, class, name, grade, kind, "
+             "subnets, vlan) VALUES (?1,?2,?3,?4,?5,?6,?7) "
+             "ON CONFLICT (school, class) DO UPDATE SET name = ?3, "
+             "grade = ?4, kind = ?5, subnets = ?6, vlan = ?7",
+             &up) != 0 ||
+        prep(im, "SELECT 1 FROM classes WHERE school = ?1 AND class = ?2",
+             &ex) != 0 ||
+        prep(im, "SELECT 1 FROM schools WHERE code = ?1", &sch) != 0 ||
+        prep(im, "INSERT INTO temp.regseen (school, key) VALUES (?1, ?2)",
+             &seen) != 0)
+        goto out;
+    while ((rc = regsheet_next(sh)) == 1) {
+        im->res->rows++;
+        nerr = sh->nerr;
+        known_school(im, sch, C_SCHOOL);
+        if (!regsheet_is_ident(regsheet_get(sh, C_CLASS)))
+            regsheet_error(sh, C_CLASS, "\"%s\" is not a class id (1-64 of "
+                           "A-Z a-z 0-9 _ . : -)", regsheet_get(sh, C_CLASS));
+        if (!regsheet_is_label(regsheet_get(sh, C_NAME)))
+            regsheet_error(sh, C_NAME, "must be 1-200 bytes of text");
+        v = regsheet_get(sh, C_GRADE);
+        if (v[0] != '\0' && !regsheet_is_label(v))
+            regsheet_error(sh, C_GRADE, "must be 1-200 bytes of text");
+        kind = lookup_word(class_kinds, regsheet_get(sh, C_KIND));
+        if (kind == NULL)
+            regsheet_error(sh, C_KIND, "\"%s\" is not one of %s",
+                           regsheet_get(sh, C_KIND),
+                           word_list(class_kinds, list, sizeof(list)));
+        check_subnets(sh, regsheet_get(sh, C_SUBNETS), subnets,
+                      sizeof(subnets));
+        v = regsheet_get(sh, C_VLAN);
+        hasvlan = v[0] != '\0';
+        if (hasvlan && (regsheet_uint(v, 4094, &vlan) != 0 || vlan < 1))
+            regsheet_error(sh, C_VLAN, "\"%s\" is not a VLAN id 1-4094", v);
+        if (!hasvlan && regsheet_get(sh, C_SUBNETS)[0] == '\0')
+            regsheet_error(sh, C_SUBNETS, "a class needs subnets, a vlan, "
+                           "or both");
+        if (sh->nerr != nerr || im->dberr)
+            continue;
+        bind_text(seen, 1, regsheet_get(sh, C_SCHOOL));
+        bind_text(seen, 2, regsheet_get(sh, C_CLASS));
+        if ((rc = step(im, seen)) != 0) {
+            if (rc == 1)
+                regsheet_error(sh, C_CLASS, "class \"%s\" of school \"%s\" "
+                               "appears twice in the file",
+                               regsheet_get(sh, C_CLASS),
+                               regsheet_get(sh, C_SCHOOL));
+            continue;
+        }
+        bind_text(ex, 1, regsheet_get(sh, C_SCHOOL));
+        bind_text(ex, 2, regsheet_get(sh, C_CLASS));
+        if (exists(im, ex))
+            im->res->updated++;
+        else
+            im->res->inserted++;
+        bind_text(up, 1, regsheet_get(sh, C_SCHOOL));
+        bind_text(up, 2, regsheet_get(sh, C_CLASS));
+        bind_text(up, 3, regsheet_get(sh, C_NAME));
+        bind_text(up, 4, regsheet_get(sh, C_GRADE));
+        bind_text(up, 5, kind);
+        bind_text(up, 6, subnets);
+        bind_opt_int(up, 7, hasvlan, vlan);
+        step(im, up);
+    }
+    if (sh->nerr == 0 && !im->dberr &&
+        prep(im,
+             "DELETE FROM classes WHERE school IN (SELECT school FROM "
+             "temp.regseen) AND (school, class) NOT IN (SELECT school, key "
+             "FROM temp.regseen)",
+             &del) == 0) {
+        step(im, del);
+        im->res->removed = sqlite3_changes(im->db);
+    }
+out:
+    sqlite3_finalize(up);
+    sqlite3_finalize(ex);
+    sqlite3_finalize(sch);
+    sqlite3_finalize(seen);
+    sqlite3_finalize(del);
+    return 0;
+}
+
+static int
+check_aps(struct regsheet *sh, const char *v)
+{
+    for (; *v != '\0'; v++) {
+        if ((unsigned char)*v < 0x20 || *v == ',' || *v == '"') {
+            regsheet_error(sh, A_APS, "AP names may not hold commas, quotes "
+                           "or control characters (separate APs with ;)");
+            return -EINVAL;
+        }
+    }
+    return 0;
+}
+
+static int
+import_areas(struct imp *im)
+{
+    struct regsheet *sh = &im->sh;
+    sqlite3_stmt *up = NULL, *ex = NULL, *seen = NULL, *sch = NULL,
+                 *del = NULL;
+    const char *kind;
+    char list[160];
+    int rc, nerr, req = 0;
+
+    if (prep(im,
+             "INSERT INTO areas (school, area, name, kind, required, aps) "
+             "VALUES (?1,?2,?3,?4,?5,?6) ON CONFLICT (school, area) DO "
+             "UPDATE SET name = ?3, kind = ?4, required = ?5, aps = ?6",
+             &up) != 0 ||
+        prep(im, "SELECT 1 FROM areas WHERE school = ?1 AND area = ?2",
+             &ex) != 0 ||
+        prep(im, "SELECT 1 FROM schools WHERE code = ?1", &sch) != 0 ||
+        prep(im, "INSERT INTO temp.regseen (school, key) VALUES (?1, ?2)",
+             &seen) != 0)
+        goto out;
+    while ((rc = regsheet_next(sh)) == 1) {
+        im->res->rows++;
+        nerr = sh->nerr;
+        known_school(im, sch, A_SCHOOL);
+        if (!regsheet_is_ident(regsheet_get(sh, A_AREA)))
+            regsheet_error(sh, A_AREA, "\"%s\" is not an area id",
+                           regsheet_get(sh, A_AREA));
+        if (!regsheet_is_label(regsheet_get(sh, A_NAME)))
+            regsheet_error(sh, A_NAME, "must be 1-200 bytes of text");
+        kind = lookup_word(area_kinds, regsheet_get(sh, A_KIND));
+        if (kind == NULL)
+            regsheet_error(sh, A_KIND, "\"%s\" is not one of %s",
+                           regsheet_get(sh, A_KIND),
+                           word_list(area_kinds, list, sizeof(list)));
+        if (parse_bool(regsheet_get(sh, A_REQUIRED), &req) != 0)
+            regsheet_error(sh, A_REQUIRED, "\"%s\" is not yes or no",
+                           regsheet_get(sh, A_REQUIRED));
+        check_aps(sh, regsheet_get(sh, A_APS));
+        if (sh->nerr != nerr || im->dberr)
+            continue;
+        bind_text(seen, 1, regsheet_get(sh, A_SCHOOL));
+        bind_text(seen, 2, regsheet_get(sh, A_AREA));
+        if ((rc = step(im, seen)) != 0) {
+            if (rc == 1)
+                regsheet_error(sh, A_AREA, "area \"%s\" of school \"%s\" "
+                               "appears twice in the file",
+                               regsheet_get(sh, A_AREA),
+                               regsheet_get(sh, A_SCHOOL));
+            continue;
+        }
+        bind_text(ex, 1, regsheet_get(sh, A_SCHOOL));
+        bind_text(ex, 2, regsheet_get(sh, A_AREA));
+        if (exists(im, ex))
+            im->res->updated++;
+        else
+            im->res->inserted++;
+        bind_text(up, 1, regsheet_get(sh, A_SCHOOL));
+        bind_text(up, 2, regsheet_get(sh, A_AREA));
+        bind_text(up, 3, regsheet_get(sh, A_NAME));
+        bind_text(up, 4, kind);
+        sqlite3_bind_int(up, 5, req);
+        bind_text(up, 6, regsheet_get(sh, A_APS));
+        step(im, up);
+    }
+    if (sh->nerr == 0 && !im->dberr &&
+        prep(im,
+             "DELETE FROM areas WHERE school IN (SELECT school FROM "
+             "temp.regseen) AND (school, area) NOT IN (SELECT school, key "
+             "FROM temp.regseen)",
+             &del) == 0) {
+        step(im, del);
+        im->res->removed = sqlite3_changes(im->db);
+    }
+out:
+    sqlite3_finalize(up);
+    sqlite3_finalize(ex);
+    sqlite3_finalize(sch);
+    sqlite3_finalize(seen);
+    sqlite3_finalize(del);
+    return 0;
+}
+
+static int
+import_inventory(struct imp *im)
+{
+    struct regsheet *sh = &im->sh;
+    sqlite3_stmt *up = NULL, *ex = NULL, *sch = NULL, *seen = NULL;
+    long long year = 0, milli = 0;
+    char key[96];
+    int rc, nerr;
+
+    if (prep(im,
+             "INSERT INTO inventory (school, year, item, value) VALUES "
+             "(?1,?2,?3,?4) ON CONFLICT (school, year, item) DO UPDATE SET "
+             "value = ?4",
+             &up) != 0 ||
+        prep(im, "SELECT 1 FROM inventory WHERE school = ?1 AND year = ?2 "
+             "AND item = ?3", &ex) != 0 ||
+        prep(im, "SELECT 1 FROM schools WHERE code = ?1", &sch) != 0 ||
+        prep(im, "INSERT INTO temp.regseen (school, key) VALUES (?1, ?2)",
+             &seen) != 0)
+        goto out;
+    while ((rc = regsheet_next(sh)) == 1) {
+        im->res->rows++;
+        nerr = sh->nerr;
+        known_school(im, sch, I_SCHOOL);
+        if (regsheet_uint(regsheet_get(sh, I_YEAR), 2200, &year) != 0 ||
+            year < 2000)
+            regsheet_error(sh, I_YEAR, "\"%s\" is not a year",
+                           regsheet_get(sh, I_YEAR));
+        if (!regsheet_is_ident(regsheet_get(sh, I_ITEM)))
+            regsheet_error(sh, I_ITEM, "\"%s\" is not an item name",
+                           regsheet_get(sh, I_ITEM));
+        if (regsheet_milli(regsheet_get(sh, I_VALUE), &milli) != 0)
+            regsheet_error(sh, I_VALUE, "\"%s\" is not a number >= 0",
+                           regsheet_get(sh, I_VALUE));
+        if (sh->nerr != nerr || im->dberr)
+            continue;
+        snprintf(key, sizeof(key), "%lld/%s", year, regsheet_get(sh, I_ITEM));
+        bind_text(seen, 1, regsheet_get(sh, I_SCHOOL));
+        bind_text(seen, 2, key);
+        if ((rc = step(im, seen)) != 0) {
+            if (rc == 1)
+                regsheet_error(sh, I_ITEM, "appears twice in the file");
+            continue;
+        }
+        bind_text(ex, 1, regsheet_get(sh, I_SCHOOL));
+        sqlite3_bind_int64(ex, 2, year);
+        bind_text(ex, 3, regsheet_get(sh, I_ITEM));
+        if (exists(im, ex))
+            im->res->updated++;
+        else
+            im->res->inserted++;
+        bind_text(up, 1, regsheet_get(sh, I_SCHOOL));
+        sqlite3_bind_int64(up, 2, year);
+        bind_text(up, 3, regsheet_get(sh, I_ITEM));
+        sqlite3_bind_double(up, 4, (double)milli / 1000.0);
+        step(im, up);
+    }
+out:
+    sqlite3_finalize(up);
+    sqlite3_finalize(ex);
+    sqlite3_finalize(sch);
+    sqlite3_finalize(seen);
+    return 0;
+}
+
+int
+registry_parse_kind(const char *s, enum registry_kind *out)
+{
+    if (strcmp(s, "schools") == 0)
+        *out = REGISTRY_SCHOOLS;
+    else if (strcmp(s, "classes") == 0)
+        *out = REGISTRY_CLASSES;
+    else if (strcmp(s, "areas") == 0)
+        *out = REGISTRY_AREAS;
+    else if (strcmp(s, "inventory") == 0)
+        *out = REGISTRY_INVENTORY;
+    else
+        return -EINVAL;
+    return 0;
+}
+
+static int
+import(struct storage *st, enum registry_kind kind, const char *name,
+       const char *path, const char *data, size_t len, enum textconv_enc enc,
+       FILE *errs, struct registry_result *res)
+{
+    static const struct regcol *cols[] = {
+        [REGISTRY_SCHOOLS] = school_cols,
+        [REGISTRY_CLASSES] = class_cols,
+        [REGISTRY_AREAS] = area_cols,
+        [REGISTRY_INVENTORY] = inventory_cols,
+    };
+    struct imp im;
+    int rc;
+
+    memset(res, 0, sizeof(*res));
+    memset(&im, 0, sizeof(im));
+    im.db = storage_handle(st);
+    im.res = res;
+    rc = regsheet_open(&im.sh, name, path, data, len, enc, cols[kind], errs);
+    if (rc != 0)
+        goto out;
+    res->encoding = im.sh.encoding;
+    if (sqlite3_exec(im.db,
+                     "CREATE TEMP TABLE IF NOT EXISTS regseen (school TEXT, "
+                     "key TEXT, PRIMARY KEY (school, key)); "
+                     "BEGIN IMMEDIATE; DELETE FROM temp.regseen",
+                     NULL, NULL, NULL) != SQLITE_OK) {
+        log_warnx("registry: begin: %s", sqlite3_errmsg(im.db));
+        rc = -EIO;
+        goto out;
+    }
+    /* After a header error every row would fail the same way: stop. */
+    switch (im.sh.nerr > 0 ? -1 : (int)kind) {
+    case REGISTRY_SCHOOLS:
+        import_schools(&im);
+        break;
+    case REGISTRY_CLASSES:
+        import_classes(&im);
+        break;
+    case REGISTRY_AREAS:
+        import_areas(&im);
+        break;
+    case REGISTRY_INVENTORY:
+        import_inventory(&im);
+        break;
+    default:
+        break;
+    }
+    if (im.sh.nerr == 0 && !im.dberr &&
+        sqlite3_exec(im.db, "COMMIT", NULL, NULL, NULL) == SQLITE_OK) {
+        rc = 0;
+        goto out;
+    }
+    if (im.sh.nerr == 0 && !im.dberr)
+        log_warnx("registry: commit: %s", sqlite3_errmsg(im.db));
+    sqlite3_exec(im.db, "ROLLBACK", NULL, NULL, NULL);
+    rc = im.dberr || im.sh.nerr == 0 ? -EIO : -EINVAL;
+    if (rc == -EINVAL)
+        fprintf(im.sh.errs, "%s: %d error%s; nothing imported\n", name,
+                im.sh.nerr, im.sh.nerr == 1 ? "" : "s");
+out:
+    if (rc != 0 && rc != -EINVAL && rc != -EIO && rc != -ENOENT)
+        rc = rc == -ENOMEM ? rc : -EIO;
+    regsheet_close(&im.sh);
+    return rc;
+}
+
+int
+registry_import_file(struct storage *st, enum registry_kind kind,
+                     const char *path, enum textconv_enc enc, FILE *errs,
+                     struct registry_result *res)
+{
+    return import(st, kind, path, path, NULL, 0, enc, errs, res);
+}
+
+int
+registry_import_buf(struct storage *st, enum registry_kind kind,
+                    const char *name, const char *data, size_t len,
+                    enum textconv_enc enc, FILE *errs,
+                    struct registry_result *res)
+{
+    return import(st, kind, name, NULL, data, len, enc, errs, res);
+}
+
+/* ------------------------------------------------------------------ */
+/* maps for the agents                                                 */
+
+static int
+map_text(struct storage *st, const char *sql, const char *school,
+         int area, char **out)
+{
+    sqlite3 *db = storage_handle(st);
+    sqlite3_stmt *s = NULL;
+    char *p = NULL, *tok, *save = NULL, buf[1024];
+    size_t len = 0;
+    FILE *f;
+    int rc;
+
+    *out = NULL;
+    if (sqlite3_prepare_v2(db, sql, -1, &s, NULL) != SQLITE_OK) {
+        log_warnx("registry: map: %s", sqlite3_errmsg(db));
+        return -EIO;
+    }
+    f = open_memstream(&p, &len);
+    if (f == NULL) {
+        sqlite3_finalize(s);
+        return -ENOMEM;
+    }
+    sqlite3_bind_text(s, 1, school, -1, SQLITE_STATIC);
+    while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+        const char *id = (const char *)sqlite3_column_text(s, 0);
+        const char *list = (const char *)sqlite3_column_text(s, 1);
+        int emitted = 0;
+
+        snprintf(buf, sizeof(buf), "%s", list ? list : "");
+        for (tok = strtok_r(buf, area ? ";" : " ", &save); tok != NULL;
+             tok = strtok_r(NULL, area ? ";" : " ", &save)) {
+            trim(tok);
+            if (*tok == '\0')
+                continue;
+            if (area)
+                fprintf(f, "%s,%d,%s\n", id, sqlite3_column_int(s, 2), tok);
+            else
+                fprintf(f, "%s,%s\n", id, tok);
+            emitted = 1;
+        }
+        if (!area && sqlite3_column_type(s, 2) != SQLITE_NULL)
+            fprintf(f, "%s,vlan:%d\n", id, sqlite3_column_int(s, 2));
+        else if (area && !emitted)
+            fprintf(f, "%s,%d,\n", id, sqlite3_column_int(s, 2));
+    }
+    sqlite3_finalize(s);
+    if (fclose(f) != 0 || p == NULL) {
+        free(p);
+        return -ENOMEM;
+    }
+    if (rc != SQLITE_DONE) {
+        free(p);
+        return -EIO;
+    }
+    *out = p;
+    return 0;
+}
+
+int
+registry_class_map(struct storage *st, const char *school, char **out)
+{
+    return map_text(st,
+                    "SELECT class, subnets, vlan FROM classes WHERE "
+                    "school = ?1 ORDER BY class",
+                    school, 0, out);
+}
+
+int
+registry_area_map(struct storage *st, const char *school, char **out)
+{
+    return map_text(st,
+                    "SELECT area, aps, required FROM areas WHERE "
+                    "school = ?1 ORDER BY area",
+                    school, 1, out);
+}
