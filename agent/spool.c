@@ -646,8 +646,11 @@ segs_unlink(struct spool *sp, size_t n)
         sp->total_bytes -= sp->segs[i].size;
         sp->dir_dirty = 1;
     }
-    memmove(sp->segs, sp->segs + i, (sp->nsegs - i) * sizeof(*sp->segs));
-    sp->nsegs -= i;
+    if (i > 0) {
+        memmove(sp->segs, sp->segs + i,
+                (sp->nsegs - i) * sizeof(*sp->segs));
+        sp->nsegs -= i;
+    }
     return rc;
 }
 
@@ -854,7 +857,7 @@ segs_list(struct spool *sp)
     if (rc == 0 && errno != 0)
         rc = io_err(sp, ".", "readdir");
     closedir(d);
-    if (rc == 0)
+    if (rc == 0 && sp->nsegs > 1)
         qsort(sp->segs, sp->nsegs, sizeof(*sp->segs), seg_cmp);
     return rc;
 }
