@@ -58,8 +58,12 @@ do_init(void)
                            NETSNMP_DS_LIB_DONT_PERSIST_STATE, 1);
     /* MIB files are never needed (profiles hold numeric OIDs) and parsing
      * them costs resident memory on a small router. */
-    netsnmp_set_mib_directory("/nonexistent");
+    if (getenv("MIBS") == NULL)
+        setenv("MIBS", "", 0);
+    /* net-snmp prints to stderr when no log handler exists; errors reach
+     * us through snmp_sess_error instead. */
     snmp_disable_log();
+    netsnmp_register_loghandler(NETSNMP_LOGHANDLER_NONE, LOG_EMERG);
     init_snmp("classband");
 }
 
@@ -449,6 +453,7 @@ ap_find(struct aphash *h, struct snmp_result *r, const uint32_t *k, size_t n,
     a->keylen = (uint8_t)n;
     a->clients = a->radio_mbps = a->uplink_mbps = SNMP_UNKNOWN;
     r->naps++;
+    h->slot[j] = (uint32_t)r->naps;
     if (r->naps * 2 > h->cap) {
         if (aph_grow(h, r) != 0) {
             r->naps--;
