@@ -1368,6 +1368,14 @@ spool_dropped(const struct spool *sp, uint64_t *batches, uint64_t *rows)
 }
 
 void
+spool_note_lost(struct spool *sp, uint64_t batches, uint64_t rows)
+{
+    sp->dropped_batches += batches;
+    sp->dropped_rows += rows;
+    sp->state_dirty = 1;
+}
+
+void
 spool_stats(const struct spool *sp, struct spool_stats *st)
 {
     memset(st, 0, sizeof(*st));

@@ -150,6 +150,11 @@ int spool_sync(struct spool *sp);
  * full plus lost to corruption. Persisted; the agent reports it. */
 void spool_dropped(const struct spool *sp, uint64_t *batches, uint64_t *rows);
 
+/* Adds batches and rows the agent lost outside the spool (a batch whose
+ * spool_append failed, say) to the dropped counters above, so a single
+ * count reaches the collector. Persisted with the next state write. */
+void spool_note_lost(struct spool *sp, uint64_t batches, uint64_t rows);
+
 void spool_stats(const struct spool *sp, struct spool_stats *st);
 
 #endif /* SPOOL_H */

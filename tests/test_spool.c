@@ -765,6 +765,26 @@ oversized_and_empty_batches_are_refused(void **state)
     assert_int_equal(spool_close(sp), 0);
 }
 
+static void
+losses_noted_by_the_agent_are_counted_and_persisted(void **state)
+{
+    struct tdir *t = *state;
+    struct spool *sp;
+    uint64_t b, r;
+
+    assert_int_equal(spool_open(t->spool, 0, NULL, &sp), 0);
+    spool_note_lost(sp, 2, 120);
+    spool_dropped(sp, &b, &r);
+    assert_int_equal(b, 2);
+    assert_int_equal(r, 120);
+    assert_int_equal(spool_close(sp), 0);
+    assert_int_equal(spool_open(t->spool, 0, NULL, &sp), 0);
+    spool_dropped(sp, &b, &r);
+    assert_int_equal(b, 2);
+    assert_int_equal(r, 120);
+    assert_int_equal(spool_close(sp), 0);
+}
+
 /* In a child with its own mount namespace: a 256 KiB tmpfs fills up. */
 static int
 enospc_child(const char *mnt)
@@ -888,6 +908,7 @@ main(void)
         T(empty_segment_left_by_a_crash_at_creation_is_removed),
         T(io_errors_name_the_path),
         T(oversized_and_empty_batches_are_refused),
+        T(losses_noted_by_the_agent_are_counted_and_persisted),
         T(full_file_system_returns_enospc_and_leaves_the_spool_intact),
     };
 #undef T

@@ -8,9 +8,12 @@
  *                                 open what the kill left, check it, print
  *                                 "present first last dropped corrupt";
  *                                 exits without closing (another crash)
- *   spoolcrash bench DIR N MODE   append N batches of 60 rows x 90 bytes;
+ *   spoolcrash bench DIR N MODE [BYTES]
+ *                                 append N batches (default 60 rows x 90
+ *                                 bytes);
  *                                 MODE "acked" (link up: acked as they go)
- *                                 or "outage" (nothing acked); prints
+ *                                 "outage" (nothing acked) or "always"
+ *                                 (outage, fsync every batch); prints
  *                                 batches/s, MiB/s and write amplification
  *
  * Every batch's content is a function of its seq (gen_blob), so verify
@@ -225,25 +228,28 @@ io_write_bytes(void)
 }
 
 static int
-do_bench(const char *dir, long n, const char *mode)
+do_bench(const char *dir, long n, const char *mode, size_t blen)
 {
     struct spool *sp;
     struct spool_stats st;
-    uint8_t b[60 * 90];
+    uint8_t b[65536];
     uint64_t seq, io0, io1;
     double t0, t1;
+    struct spool_opts o = { .sync_always = strcmp(mode, "always") == 0 };
     int acked = strcmp(mode, "acked") == 0;
     long i;
 
-    for (i = 0; i < (long)sizeof(b); i++)
+    if (blen == 0 || blen > sizeof(b))
+        blen = 60 * 90; /* 60 classes x ~90 bytes a row */
+    for (i = 0; i < (long)blen; i++)
         b[i] = (uint8_t)(i * 7);
-    if (spool_open(dir, 0, NULL, &sp) != 0)
+    if (spool_open(dir, 0, &o, &sp) != 0)
         return 1;
     io0 = io_write_bytes();
     t0 = now_s();
     for (i = 0; i < n; i++) {
         b[0] = (uint8_t)i;
-        if (spool_append(sp, b, sizeof(b), 61, 60, &seq) != 0)
+        if (spool_append(sp, b, blen, 61, 60, &seq) != 0)
             return 1;
         if (acked && spool_ack(sp, seq) != 0)
             return 1;
@@ -259,9 +265,9 @@ do_bench(const char *dir, long n, const char *mode)
            "%.1f MiB/s; written by the spool %" PRIu64 " bytes for %" PRIu64
            " bytes of batches (amplification %.4f), %" PRIu64 " fsyncs, "
            "%" PRIu64 " state writes; kernel write_bytes %" PRIu64
-           " (amplification %.4f)\n", mode, n, sizeof(b), t1 - t0,
+           " (amplification %.4f)\n", mode, n, blen, t1 - t0,
            (double)n / (t1 - t0),
-           (double)n * sizeof(b) / (t1 - t0) / (1 << 20),
+           (double)n * (double)blen / (t1 - t0) / (1 << 20),
            st.written_bytes, st.blob_bytes,
            (double)st.written_bytes / (double)st.blob_bytes, st.fsyncs,
            st.state_writes, io1 - io0,
@@ -277,9 +283,10 @@ main(int argc, char **argv)
         return do_append(argv[2], argv[3]);
     if (argc == 5 && strcmp(argv[1], "verify") == 0)
         return do_verify(argv[2], argv[3], strtoull(argv[4], NULL, 10));
-    if (argc == 5 && strcmp(argv[1], "bench") == 0)
-        return do_bench(argv[2], atol(argv[3]), argv[4]);
+    if ((argc == 5 || argc == 6) && strcmp(argv[1], "bench") == 0)
+        return do_bench(argv[2], atol(argv[3]), argv[4],
+                        argc == 6 ? (size_t)atol(argv[5]) : 0);
     fprintf(stderr, "usage: spoolcrash append DIR LOG | verify DIR LOG "
-            "MIN_DROPPED | bench DIR N acked|outage\n");
+            "MIN_DROPPED | bench DIR N acked|outage|always [BYTES]\n");
     return 2;
 }
