@@ -1,0 +1,42 @@
+# Shared helpers for integration scripts (sourced, not run).
+# Gives: $TOP, $B (absolute build dir), $T (a temp dir removed on exit),
+# start_collector NAME ARGS... (sets COLLECTOR_PID, COLLECTOR_PORT),
+# fail MSG, skip MSG. Every daemon started here is killed on exit.
+set -u
+TOP=$(cd "$(dirname "$0")/../.." && pwd)
+cd "$TOP" || exit 1
+B=$(cd "${BUILD:-build}" && pwd)
+SHARED=${SHARED:-$(cd "$TOP/.." && pwd)/shared}
+T=$(mktemp -d /tmp/classband-test.XXXXXX)
+PIDS=""
+cleanup() {
+    for p in $PIDS; do kill "$p" 2>/dev/null; done
+    for p in $PIDS; do wait "$p" 2>/dev/null; done
+    rm -rf "$T"
+}
+trap cleanup EXIT INT TERM
+fail() { echo "FAIL: $*" >&2; exit 1; }
+skip() { echo "$*"; exit 77; }
+
+# start_collector LOGNAME ARGS...: runs `classband-collector serve ARGS
+# --listen 127.0.0.1:0`, waits for it to listen and reads the bound port
+# from its log.
+start_collector() {
+    log=$T/$1.log; shift
+    "$B/classband-collector" serve --listen 127.0.0.1:0 "$@" > "$log" 2>&1 &
+    COLLECTOR_PID=$!
+    PIDS="$PIDS $COLLECTOR_PID"
+    i=0
+    while [ $i -lt 100 ]; do
+        COLLECTOR_PORT=$(sed -n 's/.*listening on .* (port \([0-9]*\)).*/\1/p' "$log" | head -n 1)
+        [ -n "$COLLECTOR_PORT" ] && return 0
+        kill -0 "$COLLECTOR_PID" 2>/dev/null || { cat "$log"; fail "collector exited"; }
+        sleep 0.1; i=$((i + 1))
+    done
+    cat "$log"; fail "collector did not start listening"
+}
+
+stop_collector() {
+    kill "$COLLECTOR_PID" 2>/dev/null
+    wait "$COLLECTOR_PID" 2>/dev/null
+}
