@@ -234,7 +234,7 @@ do_bench(const char *dir, long n, const char *mode, size_t blen)
     struct spool_stats st;
     uint8_t b[65536];
     uint64_t seq, io0, io1;
-    double t0, t1;
+    double t0, t1, ta, worst = 0;
     struct spool_opts o = { .sync_always = strcmp(mode, "always") == 0 };
     int acked = strcmp(mode, "acked") == 0;
     long i;
@@ -249,10 +249,14 @@ do_bench(const char *dir, long n, const char *mode, size_t blen)
     t0 = now_s();
     for (i = 0; i < n; i++) {
         b[0] = (uint8_t)i;
+        ta = now_s();
         if (spool_append(sp, b, blen, 61, 60, &seq) != 0)
             return 1;
         if (acked && spool_ack(sp, seq) != 0)
             return 1;
+        ta = now_s() - ta;
+        if (ta > worst)
+            worst = ta;
     }
     if (spool_sync(sp) != 0)
         return 1;
@@ -265,13 +269,13 @@ do_bench(const char *dir, long n, const char *mode, size_t blen)
            "%.1f MiB/s; written by the spool %" PRIu64 " bytes for %" PRIu64
            " bytes of batches (amplification %.4f), %" PRIu64 " fsyncs, "
            "%" PRIu64 " state writes; kernel write_bytes %" PRIu64
-           " (amplification %.4f)\n", mode, n, blen, t1 - t0,
+           " (amplification %.4f); slowest append(+ack) %.1f ms\n", mode, n, blen, t1 - t0,
            (double)n / (t1 - t0),
            (double)n * (double)blen / (t1 - t0) / (1 << 20),
            st.written_bytes, st.blob_bytes,
            (double)st.written_bytes / (double)st.blob_bytes, st.fsyncs,
            st.state_writes, io1 - io0,
-           (double)(io1 - io0) / (double)st.blob_bytes);
+           (double)(io1 - io0) / (double)st.blob_bytes, worst * 1e3);
     return 0;
 }
 
