@@ -5,7 +5,7 @@
 # minute. Also: the agent's --output rows equal the stored rows (same
 # shape), a re-sent batch is stored once, and bad frames from other peers
 # close only their own connections while a good agent streams.
-. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/../lib.sh"
 
 "$B/tools/gencap" -o "$T/s.pcap" -c "$T/s.csv" -e "$T/s.json" -n 8 -m 5 \
     -p 2000 -s 7 > /dev/null || fail "gencap"
