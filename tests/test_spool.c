@@ -530,6 +530,40 @@ torn_last_record_at_every_byte_offset_loses_only_that_batch(void **state)
     free(stb);
 }
 
+/* What some file systems leave after a power cut: the size grew but the
+ * data blocks never arrived (zeros), or stale bytes of an earlier file. */
+static void
+zero_or_garbage_tail_after_a_power_cut_is_cut_off(void **state)
+{
+    struct tdir *t = *state;
+    struct spool_opts o = { .boot_id = "boot-a" };
+    char seg[600];
+    uint8_t junk[8192];
+    struct spool *sp;
+    struct stat s0, s1;
+    int round, fd;
+
+    append_in_child_and_die(t->spool, &o, 5);
+    last_segment(t->spool, seg, sizeof(seg));
+    assert_int_equal(stat(seg, &s0), 0);
+    for (round = 0; round < 2; round++) {
+        for (size_t i = 0; i < sizeof(junk); i++)
+            junk[i] = round == 0 ? 0 : (uint8_t)(i * 131 + 7);
+        fd = open(seg, O_WRONLY | O_APPEND);
+        assert_true(fd >= 0);
+        assert_int_equal(write(fd, junk, sizeof(junk)), sizeof(junk));
+        close(fd);
+        assert_int_equal(spool_open(t->spool, 0, &o, &sp), 0);
+        assert_int_equal(read_all(sp, 0, NULL, 0), 5 + (uint64_t)round);
+        assert_int_equal(stat(seg, &s1), 0);
+        assert_true(s1.st_size < s0.st_size + (off_t)sizeof(junk));
+        assert_int_equal(append_gen(sp), 6 + (uint64_t)round);
+        assert_int_equal(read_all(sp, 0, NULL, 0), 6 + (uint64_t)round);
+        assert_int_equal(spool_close(sp), 0);
+        assert_int_equal(stat(seg, &s0), 0);
+    }
+}
+
 static void
 unclean_shutdown_then_reboot_skips_seqs_that_may_have_left(void **state)
 {
@@ -899,6 +933,7 @@ main(void)
         T(acknowledged_batches_within_keep_acked_can_be_read_again),
         T(full_spool_drops_oldest_segments_and_counts_what_was_unacked),
         T(torn_last_record_at_every_byte_offset_loses_only_that_batch),
+        T(zero_or_garbage_tail_after_a_power_cut_is_cut_off),
         T(unclean_shutdown_then_reboot_skips_seqs_that_may_have_left),
         T(seq_lease_is_renewed_before_it_runs_out),
         T(ack_past_next_seq_moves_next_seq_beyond_it),
