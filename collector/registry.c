@@ -83,7 +83,8 @@ regsheet_open(struct regsheet *sh, const char *name, const char *path,
               const struct regcol *cols, FILE *errs)
 {
     char *raw = NULL, err[160];
-    size_t rawlen = 0, i;
+    size_t rawlen = 0, i, skip;
+    unsigned long skipped;
     int rc, c, seen[REGSHEET_MAX_COLS];
 
     memset(sh, 0, sizeof(*sh));
@@ -109,14 +110,27 @@ regsheet_open(struct regsheet *sh, const char *name, const char *path,
         sh->nerr++;
         return rc == -EILSEQ ? -EINVAL : rc;
     }
-    sh->mem = fmemopen(sh->text, sh->len, "r");
-    if (sh->len == 0 || sh->mem == NULL) {
+    /* A leading block of '#' lines is free text (it may hold quotes that
+     * are not CSV); later '#' rows must be valid CSV and are skipped. */
+    skip = 0;
+    skipped = 0;
+    while (skip < sh->len && sh->text[skip] == '#') {
+        while (skip < sh->len && sh->text[skip] != '\n')
+            skip++;
+        if (skip < sh->len)
+            skip++;
+        skipped++;
+    }
+    sh->mem = sh->len > skip
+                  ? fmemopen(sh->text + skip, sh->len - skip, "r") : NULL;
+    if (sh->len == skip || sh->mem == NULL) {
         fprintf(sh->errs, "%s:1:1: the file is empty (a header row is "
                 "needed)\n", name);
         sh->nerr++;
-        return sh->mem == NULL && sh->len != 0 ? -ENOMEM : -EINVAL;
+        return sh->len != skip ? -ENOMEM : -EINVAL;
     }
     csv_reader_init(&sh->rd, sh->mem);
+    sh->rd.line += skipped;
     rc = csv_read(&sh->rd);
     if (rc <= 0) {
         if (rc == 0)
@@ -382,6 +396,18 @@ word_list(const struct word *w, char *buf, size_t len)
         o += (size_t)snprintf(buf + o, len - o, "%s%s", o ? ", " : "",
                               w->name);
     return buf;
+}
+
+const char *
+registry_region(const char *s)
+{
+    return lookup_word(regions, s);
+}
+
+const char *
+registry_school_type(const char *s)
+{
+    return lookup_word(types, s);
 }
 
 static int

@@ -65,6 +65,12 @@ int registry_class_map(struct storage *st, const char *school, char **out);
  * ap field). Same ownership and returns as registry_class_map. */
 int registry_area_map(struct storage *st, const char *school, char **out);
 
+/* Canonical region ("urban", "county", "township", "village") or school
+ * type ("primary", ...) for an English name or a Chinese alias; NULL if
+ * unknown. */
+const char *registry_region(const char *s);
+const char *registry_school_type(const char *s);
+
 /* ------------------------------------------------------------------ */
 /* Shared CSV-sheet input (for packs.c, calendar.c).                   */
 

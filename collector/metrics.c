@@ -1,0 +1,762 @@
+/* metrics: see metrics.h. One pass over the school's raw class minutes of
+ * the period, in minute order, filtered to school hours in C (the calendar
+ * is not SQL); per-day and per-class state lives in small arrays sized by
+ * the period. Raw rows are read directly: per-day rollups would make
+ * annual reports cheaper and are the next step (docs/COMPLIANCE.md). */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <sqlite3.h>
+
+#include "log.h"
+#include "metrics.h"
+#include "storage.h"
+
+/* ------------------------------------------------------------------ */
+/* exact fractions                                                     */
+
+int
+ratio_cmp(struct ratio a, struct ratio b)
+{
+    __int128 l, r;
+
+    /* den == 0 stands for +infinity (e.g. students per 0 computers). */
+    if (a.den == 0 || b.den == 0)
+        return (a.den == 0) - (b.den == 0);
+    l = (__int128)a.num * b.den;
+    r = (__int128)b.num * a.den;
+    return (l > r) - (l < r);
+}
+
+double
+ratio_double(struct ratio r)
+{
+    return r.den == 0 ? 1e300 : (double)r.num / (double)r.den;
+}
+
+int
+ratio_parse_decimal(const char *s, struct ratio *out)
+{
+    int64_t num = 0, den = 1;
+    int frac = -1, digits = 0;
+
+    for (; *s != '\0'; s++) {
+        if (*s == '.' && frac < 0) {
+            frac = 0;
+            continue;
+        }
+        if (*s < '0' || *s > '9' || frac >= 6 || num > 1000000000000LL)
+            return -EINVAL;
+        num = num * 10 + (*s - '0');
+        digits++;
+        if (frac >= 0) {
+            frac++;
+            den *= 10;
+        }
+    }
+    if (digits == 0 || frac == 0)
+        return -EINVAL;
+    out->num = num;
+    out->den = den;
+    return 0;
+}
+
+void
+ratio_format(struct ratio r, int digits, char *buf, size_t len)
+{
+    char *p;
+
+    if (r.den == 0) {
+        snprintf(buf, len, "inf");
+        return;
+    }
+    snprintf(buf, len, "%.*f", digits, ratio_double(r));
+    if (strchr(buf, '.') == NULL)
+        return;
+    p = buf + strlen(buf) - 1;
+    while (*p == '0')
+        *p-- = '\0';
+    if (*p == '.')
+        *p = '\0';
+}
+
+/* ------------------------------------------------------------------ */
+/* names                                                               */
+
+static const char *const names[M_COUNT] = {
+    [M_EGRESS_CAPACITY] = "egress_capacity_mbps",
+    [M_EGRESS_PER_CLASS] = "egress_mbps_per_class",
+    [M_CLASS_P95_DOWN] = "class_p95_down_mbps",
+    [M_CLASS_PEAK_DOWN] = "class_peak_down_mbps",
+    [M_WIFI_COVERAGE_PCT] = "wifi_coverage_pct",
+    [M_WIFI_FULL_COVERAGE] = "wifi_full_coverage",
+    [M_WIFI_ACCESS] = "wifi_access_mbps",
+    [M_STUDENTS_PER_COMPUTER] = "students_per_computer",
+    [M_TEACHERS_PER_COMPUTER] = "teachers_per_computer",
+    [M_MULTIMEDIA_CLASS_PCT] = "multimedia_class_pct",
+    [M_BROADBAND_UPTIME_PCT] = "broadband_uptime_pct",
+    [M_SCHOOL_ACCESS] = "school_access_mbps",
+    [M_CLASS_ACCESS] = "class_access_mbps",
+    [M_CAMPUS_BACKBONE] = "campus_backbone_mbps",
+};
+
+int
+metrics_lookup(const char *name)
+{
+    int i;
+
+    if (strncmp(name, "inventory:", 10) == 0) {
+        const char *p = name + 10;
+
+        if (*p == '\0' || strlen(p) > 64)
+            return -1;
+        for (; *p != '\0'; p++)
+            if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
+                  (*p >= '0' && *p <= '9') || *p == '_' || *p == '-' ||
+                  *p == '.'))
+                return -1;
+        return M_INVENTORY;
+    }
+    for (i = 0; i < M_COUNT; i++)
+        if (strcmp(name, names[i]) == 0)
+            return i;
+    return -1;
+}
+
+const char *
+metrics_name(int id)
+{
+    if (id >= 0 && id < M_COUNT)
+        return names[id];
+    return id == M_INVENTORY ? "inventory" : "?";
+}
+
+/* ------------------------------------------------------------------ */
+/* computation                                                         */
+
+enum { K_CLASSROOM, K_COMPUTER_ROOM, K_STAFF_OFFICE, K_OTHER };
+
+struct cls {
+    char id[72];
+    int kind;
+};
+
+struct work {
+    const struct calendar *cal;
+    int64_t from, to;
+    int64_t day0;           /* local day number of from */
+    int ndays;
+    int mpd;                /* school minutes per day */
+    unsigned char *school_day;      /* [ndays] */
+    unsigned char *minute_seen;     /* bitmap [ndays * mpd] */
+    unsigned char *minute_traffic;  /* bitmap: WAN traffic that minute */
+    int64_t *peak_cr, *peak_so;     /* daily peak concurrent devices */
+    struct cls *classes;
+    int nclasses;
+    unsigned char *active;          /* [nclasses * ndays] */
+    uint64_t *rates;                /* one-minute down rates, bit/s */
+    size_t nrates, caprates;
+    uint64_t peak_bps;
+    uint64_t agg_peak_bps;          /* highest sum of class peaks */
+};
+
+static int
+cls_cmp(const void *a, const void *b)
+{
+    return strcmp(((const struct cls *)a)->id, ((const struct cls *)b)->id);
+}
+
+static int
+find_class(struct work *w, const char *id)
+{
+    struct cls key, *c;
+
+    snprintf(key.id, sizeof(key.id), "%s", id);
+    c = bsearch(&key, w->classes, (size_t)w->nclasses, sizeof(key), cls_cmp);
+    return c == NULL ? -1 : (int)(c - w->classes);
+}
+
+/* Index of minute t among the period's school minutes, or -1 outside
+ * school hours. *di gets the day index. */
+static int64_t
+slot(struct work *w, int64_t t, int *di)
+{
+    int64_t day, m;
+
+    if (t < w->from || t >= w->to)
+        return -1;
+    day = calendar_day(w->cal, t);
+    if (day - w->day0 < 0 || day - w->day0 >= w->ndays)
+        return -1;
+    *di = (int)(day - w->day0);
+    if (!w->school_day[*di])
+        return -1;
+    m = (t - calendar_day_start(w->cal, day)) / 60;
+    if (m < w->cal->start_min || m >= w->cal->end_min)
+        return -1;
+    return (int64_t)*di * w->mpd + (m - w->cal->start_min);
+}
+
+static void
+setbit(unsigned char *b, int64_t i)
+{
+    b[i >> 3] |= (unsigned char)(1u << (i & 7));
+}
+
+static int
+getbit(const unsigned char *b, int64_t i)
+{
+    return (b[i >> 3] >> (i & 7)) & 1;
+}
+
+static int
+load_school(sqlite3 *db, const char *code, struct metrics_school *out)
+{
+    sqlite3_stmt *s;
+    int rc;
+
+    if (sqlite3_prepare_v2(db,
+                           "SELECT name, district, region, type, students, "
+                           "teachers, classes, contracted_kbps, "
+                           "declared_student_computers, "
+                           "declared_teacher_computers FROM schools WHERE "
+                           "code = ?1",
+                           -1, &s, NULL) != SQLITE_OK)
+        return -EIO;
+    sqlite3_bind_text(s, 1, code, -1, SQLITE_STATIC);
+    rc = sqlite3_step(s);
+    if (rc == SQLITE_ROW) {
+        snprintf(out->code, sizeof(out->code), "%s", code);
+        snprintf(out->name, sizeof(out->name), "%s",
+                 (const char *)sqlite3_column_text(s, 0));
+        snprintf(out->district, sizeof(out->district), "%s",
+                 (const char *)sqlite3_column_text(s, 1));
+        snprintf(out->region, sizeof(out->region), "%s",
+                 (const char *)sqlite3_column_text(s, 2));
+        snprintf(out->type, sizeof(out->type), "%s",
+                 (const char *)sqlite3_column_text(s, 3));
+        out->students = sqlite3_column_int64(s, 4);
+        out->teachers = sqlite3_column_int64(s, 5);
+        out->classes = sqlite3_column_int64(s, 6);
+#define OPT(i) (sqlite3_column_type(s, (i)) == SQLITE_NULL \
+                    ? -1 : sqlite3_column_int64(s, (i)))
+        out->contracted_kbps = OPT(7);
+        out->declared_student_computers = OPT(8);
+        out->declared_teacher_computers = OPT(9);
+#undef OPT
+    }
+    sqlite3_finalize(s);
+    if (rc == SQLITE_ROW)
+        return 0;
+    return rc == SQLITE_DONE ? -ENOENT : -EIO;
+}
+
+static int
+load_classes(sqlite3 *db, const char *code, struct work *w)
+{
+    sqlite3_stmt *s;
+    struct cls *n;
+    int cap = 0;
+    const char *k;
+
+    if (sqlite3_prepare_v2(db, "SELECT class, kind FROM classes WHERE "
+                           "school = ?1 ORDER BY class", -1, &s, NULL) !=
+        SQLITE_OK)
+        return -EIO;
+    sqlite3_bind_text(s, 1, code, -1, SQLITE_STATIC);
+    while (sqlite3_step(s) == SQLITE_ROW) {
+        if (w->nclasses == cap) {
+            cap = cap ? cap * 2 : 32;
+            n = realloc(w->classes, (size_t)cap * sizeof(*n));
+            if (n == NULL) {
+                sqlite3_finalize(s);
+                return -ENOMEM;
+            }
+            w->classes = n;
+        }
+        snprintf(w->classes[w->nclasses].id, sizeof(w->classes[0].id), "%s",
+                 (const char *)sqlite3_column_text(s, 0));
+        k = (const char *)sqlite3_column_text(s, 1);
+        w->classes[w->nclasses].kind =
+            strcmp(k, "classroom") == 0       ? K_CLASSROOM
+            : strcmp(k, "computer_room") == 0 ? K_COMPUTER_ROOM
+            : strcmp(k, "staff_office") == 0  ? K_STAFF_OFFICE
+                                              : K_OTHER;
+        w->nclasses++;
+    }
+    sqlite3_finalize(s);
+    /* ORDER BY uses SQLite's BINARY collation = strcmp order. */
+    return 0;
+}
+
+static int
+add_rate(struct work *w, uint64_t bps)
+{
+    uint64_t *n;
+
+    if (w->nrates == w->caprates) {
+        w->caprates = w->caprates ? w->caprates * 2 : 4096;
+        n = realloc(w->rates, w->caprates * sizeof(*n));
+        if (n == NULL)
+            return -ENOMEM;
+        w->rates = n;
+    }
+    w->rates[w->nrates++] = bps;
+    return 0;
+}
+
+static void
+close_minute(struct work *w, int di, int64_t cr, int64_t so, uint64_t agg)
+{
+    if (di < 0)
+        return;
+    if (cr > w->peak_cr[di])
+        w->peak_cr[di] = cr;
+    if (so > w->peak_so[di])
+        w->peak_so[di] = so;
+    if (agg > w->agg_peak_bps)
+        w->agg_peak_bps = agg;
+}
+
+static int
+scan_class_minutes(sqlite3 *db, const char *code, struct work *w)
+{
+    sqlite3_stmt *s;
+    int64_t t, cur = -1, idx, cr = 0, so = 0;
+    uint64_t agg = 0, bytes_down, peak, bytes;
+    int di = -1, cdi = -1, ci, rc, kind;
+    int64_t devices;
+
+    if (sqlite3_prepare_v2(db,
+                           "SELECT minute, class, bytes_down, bytes_up, "
+                           "peak_down_bps, devices FROM class_minute WHERE "
+                           "school = ?1 AND minute >= ?2 AND minute < ?3 "
+                           "ORDER BY minute",
+                           -1, &s, NULL) != SQLITE_OK)
+        return -EIO;
+    sqlite3_bind_text(s, 1, code, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(s, 2, w->from);
+    sqlite3_bind_int64(s, 3, w->to);
+    while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+        t = sqlite3_column_int64(s, 0);
+        idx = slot(w, t, &di);
+        if (idx < 0)
+            continue;
+        if (t != cur) {
+            close_minute(w, cdi, cr, so, agg);
+            cur = t;
+            cdi = di;
+            cr = so = 0;
+            agg = 0;
+        }
+        setbit(w->minute_seen, idx);
+        bytes_down = (uint64_t)sqlite3_column_int64(s, 2);
+        bytes = bytes_down + (uint64_t)sqlite3_column_int64(s, 3);
+        if (bytes > 0)
+            setbit(w->minute_traffic, idx);
+        peak = (uint64_t)sqlite3_column_int64(s, 4);
+        devices = sqlite3_column_int64(s, 5);
+        if (add_rate(w, bytes_down * 8 / 60) != 0) {
+            sqlite3_finalize(s);
+            return -ENOMEM;
+        }
+        if (peak > w->peak_bps)
+            w->peak_bps = peak;
+        agg += peak;
+        ci = find_class(w, (const char *)sqlite3_column_text(s, 1));
+        if (ci < 0)
+            continue;       /* a class the registry does not list */
+        kind = w->classes[ci].kind;
+        if (devices > 0)
+            w->active[(size_t)ci * (size_t)w->ndays + (size_t)di] = 1;
+        if (kind == K_COMPUTER_ROOM)
+            cr += devices;
+        else if (kind == K_STAFF_OFFICE)
+            so += devices;
+    }
+    close_minute(w, cdi, cr, so, agg);
+    sqlite3_finalize(s);
+    return rc == SQLITE_DONE ? 0 : -EIO;
+}
+
+static int
+scan_capture_minutes(sqlite3 *db, const char *code, struct work *w)
+{
+    sqlite3_stmt *s;
+    int64_t idx;
+    int di, rc;
+
+    if (sqlite3_prepare_v2(db,
+                           "SELECT minute, max(egress_bytes) FROM "
+                           "capture_minute WHERE school = ?1 AND minute >= "
+                           "?2 AND minute < ?3 GROUP BY minute",
+                           -1, &s, NULL) != SQLITE_OK)
+        return -EIO;
+    sqlite3_bind_text(s, 1, code, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(s, 2, w->from);
+    sqlite3_bind_int64(s, 3, w->to);
+    while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+        idx = slot(w, sqlite3_column_int64(s, 0), &di);
+        if (idx < 0)
+            continue;
+        setbit(w->minute_seen, idx);
+        if (sqlite3_column_int64(s, 1) > 0)
+            setbit(w->minute_traffic, idx);
+    }
+    sqlite3_finalize(s);
+    return rc == SQLITE_DONE ? 0 : -EIO;
+}
+
+static int
+u64_cmp(const void *a, const void *b)
+{
+    uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+
+    return (x > y) - (x < y);
+}
+
+static int
+i64_desc(const void *a, const void *b)
+{
+    int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+
+    return (x < y) - (x > y);
+}
+
+#define COMPUTER_DAYS 5     /* DESIGN.md: seen on at least 5 school days */
+
+/* The largest count reached on at least COMPUTER_DAYS days with data:
+ * the COMPUTER_DAYS-th highest daily peak. -1 with too few days. */
+static int64_t
+computers(struct work *w, const int64_t *peak, const unsigned char *has)
+{
+    int64_t *v, r;
+    int n = 0, i;
+
+    v = calloc((size_t)w->ndays + 1, sizeof(*v));
+    if (v == NULL)
+        return -1;
+    for (i = 0; i < w->ndays; i++)
+        if (has[i])
+            v[n++] = peak[i];
+    if (n < COMPUTER_DAYS) {
+        free(v);
+        return -1;
+    }
+    qsort(v, (size_t)n, sizeof(*v), i64_desc);
+    r = v[COMPUTER_DAYS - 1];
+    free(v);
+    return r;
+}
+
+static void
+set_value(struct metric_value *m, int64_t num, int64_t den,
+          const char *source)
+{
+    m->state = MS_VALUE;
+    m->v.num = num;
+    m->v.den = den;
+    snprintf(m->source, sizeof(m->source), "%s", source);
+}
+
+static void
+per_computer(struct work *w, const unsigned char *has, int kind,
+             const int64_t *peak, int64_t people, int64_t declared,
+             struct metric_value *m)
+{
+    int i, nk = 0;
+    int64_t c;
+
+    for (i = 0; i < w->nclasses; i++)
+        nk += w->classes[i].kind == kind;
+    if (declared > 0)
+        snprintf(m->declared, sizeof(m->declared), "%lld computers",
+                 (long long)declared);
+    snprintf(m->source, sizeof(m->source), "measured");
+    if (nk == 0) {
+        m->state = MS_NO_DATA;
+        snprintf(m->note, sizeof(m->note), "no %s class in the registry",
+                 kind == K_COMPUTER_ROOM ? "computer_room" : "staff_office");
+        return;
+    }
+    c = computers(w, peak, has);
+    if (c < 0) {
+        m->state = MS_NO_DATA;
+        snprintf(m->note, sizeof(m->note), "fewer than %d school days with "
+                 "data", COMPUTER_DAYS);
+        return;
+    }
+    /* 0 computers: people per computer is unbounded (den 0). */
+    set_value(m, people, c, "measured");
+    snprintf(m->note, sizeof(m->note), "%lld computers seen on >= %d school "
+             "days (peak concurrent devices)", (long long)c, COMPUTER_DAYS);
+}
+
+static int
+table_exists(sqlite3 *db, const char *name)
+{
+    sqlite3_stmt *s;
+    int r = 0;
+
+    if (sqlite3_prepare_v2(db, "SELECT 1 FROM sqlite_master WHERE type = "
+                           "'table' AND name = ?1", -1, &s, NULL) !=
+        SQLITE_OK)
+        return 0;
+    sqlite3_bind_text(s, 1, name, -1, SQLITE_STATIC);
+    r = sqlite3_step(s) == SQLITE_ROW;
+    sqlite3_finalize(s);
+    return r;
+}
+
+int
+metrics_compute(struct storage *st, const char *code,
+                const struct calendar *cal, int64_t from, int64_t to,
+                int stale_days, struct metrics_school *out)
+{
+    sqlite3 *db = storage_handle(st);
+    struct work w;
+    struct metrics_evidence *ev = &out->ev;
+    unsigned char *has = NULL;
+    int64_t day, i, seen, traffic, kbps;
+    int d, k, rc, nroom, good, recent;
+    char buf[64];
+
+    memset(out, 0, sizeof(*out));
+    memset(&w, 0, sizeof(w));
+    rc = load_school(db, code, out);
+    if (rc != 0)
+        return rc;
+    for (k = 0; k < M_COUNT; k++)
+        out->m[k].state = MS_NO_DATA;
+    w.cal = cal;
+    w.from = from;
+    w.to = to > from ? to : from;
+    w.day0 = calendar_day(cal, from);
+    w.ndays = w.to > w.from ? (int)(calendar_day(cal, w.to - 1) - w.day0 + 1)
+                            : 0;
+    w.mpd = calendar_minutes_per_day(cal);
+    ev->from = w.from;
+    ev->to = w.to;
+    rc = -ENOMEM;
+    w.school_day = calloc((size_t)w.ndays + 1, 1);
+    w.minute_seen = calloc(((size_t)w.ndays * (size_t)w.mpd) / 8 + 1, 1);
+    w.minute_traffic = calloc(((size_t)w.ndays * (size_t)w.mpd) / 8 + 1, 1);
+    w.peak_cr = calloc((size_t)w.ndays + 1, sizeof(int64_t));
+    w.peak_so = calloc((size_t)w.ndays + 1, sizeof(int64_t));
+    has = calloc((size_t)w.ndays + 1, 1);
+    if (w.school_day == NULL || w.minute_seen == NULL ||
+        w.minute_traffic == NULL || w.peak_cr == NULL || w.peak_so == NULL ||
+        has == NULL)
+        goto out;
+    /* School days and school minutes that fall inside [from, to). */
+    for (d = 0; d < w.ndays; d++) {
+        int64_t s0, s1;
+
+        day = w.day0 + d;
+        if (!calendar_is_school_day(cal, day))
+            continue;
+        s0 = calendar_day_start(cal, day) + (int64_t)cal->start_min * 60;
+        s1 = calendar_day_start(cal, day) + (int64_t)cal->end_min * 60;
+        if (s0 < w.from)
+            s0 = w.from;
+        if (s1 > w.to)
+            s1 = w.to;
+        if (s1 <= s0)
+            continue;
+        w.school_day[d] = 1;
+        ev->school_days++;
+        ev->school_minutes += (s1 - s0 + 59) / 60;
+    }
+    if ((rc = load_classes(db, code, &w)) != 0)
+        goto out;
+    w.active = calloc((size_t)w.nclasses * (size_t)w.ndays + 1, 1);
+    if (w.active == NULL) {
+        rc = -ENOMEM;
+        goto out;
+    }
+    if ((rc = scan_class_minutes(db, code, &w)) != 0 ||
+        (rc = scan_capture_minutes(db, code, &w)) != 0)
+        goto out;
+
+    /* Evidence. */
+    for (d = 0; d < w.ndays; d++) {
+        seen = 0;
+        for (i = 0; i < w.mpd && w.school_day[d]; i++) {
+            if (getbit(w.minute_seen, (int64_t)d * w.mpd + i)) {
+                seen++;
+                ev->last_data = calendar_day_start(cal, w.day0 + d) +
+                                ((int64_t)cal->start_min + i) * 60;
+            }
+        }
+        ev->minutes_with_data += seen;
+        if (seen > 0) {
+            has[d] = 1;
+            ev->days_with_data++;
+        }
+    }
+    recent = 0;
+    for (d = w.ndays - 1; d >= 0 && recent < stale_days; d--) {
+        if (!w.school_day[d])
+            continue;
+        recent++;
+        ev->recent_days_with_data += has[d];
+    }
+    traffic = 0;
+    for (i = 0; i < (int64_t)w.ndays * w.mpd; i++)
+        traffic += getbit(w.minute_traffic, i);
+
+    /* Egress capacity: the contract, lowered by link speed or probe where
+     * such tables exist (none in this schema version yet). */
+    kbps = out->contracted_kbps;
+    if (kbps >= 0) {
+        set_value(&out->m[M_EGRESS_CAPACITY], kbps, 1000, "contracted");
+        if (w.agg_peak_bps > 0) {
+            struct ratio peak = { (int64_t)(w.agg_peak_bps / 1000), 1000 };
+
+            ratio_format(peak, 1, buf, sizeof(buf));
+            snprintf(out->m[M_EGRESS_CAPACITY].note,
+                     sizeof(out->m[0].note), "%sobserved peak %s Mbit/s",
+                     (uint64_t)kbps * 1000 < w.agg_peak_bps
+                         ? "FLAG: peak above contract; " : "",
+                     buf);
+        }
+        if (out->classes > 0) {
+            set_value(&out->m[M_EGRESS_PER_CLASS], kbps,
+                      1000 * out->classes, "contracted");
+            snprintf(out->m[M_EGRESS_PER_CLASS].note,
+                     sizeof(out->m[0].note), "%lld classes (registry)",
+                     (long long)out->classes);
+        } else {
+            snprintf(out->m[M_EGRESS_PER_CLASS].note,
+                     sizeof(out->m[0].note), "registry has 0 classes");
+        }
+    } else {
+        snprintf(out->m[M_EGRESS_CAPACITY].note, sizeof(out->m[0].note),
+                 "no contracted bandwidth in the registry");
+        snprintf(out->m[M_EGRESS_PER_CLASS].note, sizeof(out->m[0].note),
+                 "no contracted bandwidth in the registry");
+    }
+    if (out->contracted_kbps >= 0)
+        snprintf(out->m[M_EGRESS_CAPACITY].declared,
+                 sizeof(out->m[0].declared), "%lld kbit/s contracted",
+                 (long long)out->contracted_kbps);
+
+    /* Observed per-class throughput. Nearest-rank p95. */
+    if (w.nrates > 0) {
+        size_t r;
+
+        qsort(w.rates, w.nrates, sizeof(*w.rates), u64_cmp);
+        r = (w.nrates * 95 + 99) / 100;
+        set_value(&out->m[M_CLASS_P95_DOWN], (int64_t)w.rates[r - 1],
+                  1000000, "measured");
+        set_value(&out->m[M_CLASS_PEAK_DOWN], (int64_t)w.peak_bps, 1000000,
+                  "measured");
+        snprintf(out->m[M_CLASS_P95_DOWN].note, sizeof(out->m[0].note),
+                 "%zu class-minutes in school hours", w.nrates);
+    }
+
+    per_computer(&w, has, K_COMPUTER_ROOM, w.peak_cr, out->students,
+                 out->declared_student_computers,
+                 &out->m[M_STUDENTS_PER_COMPUTER]);
+    per_computer(&w, has, K_STAFF_OFFICE, w.peak_so, out->teachers,
+                 out->declared_teacher_computers,
+                 &out->m[M_TEACHERS_PER_COMPUTER]);
+
+    /* Multimedia: a classroom whose subnet had an active terminal on at
+     * least 80% of the school days with data. */
+    nroom = good = 0;
+    for (k = 0; k < w.nclasses; k++) {
+        int act = 0;
+
+        if (w.classes[k].kind != K_CLASSROOM)
+            continue;
+        nroom++;
+        for (d = 0; d < w.ndays; d++)
+            act += has[d] && w.active[(size_t)k * (size_t)w.ndays + d];
+        if (ev->days_with_data > 0 && act * 5 >= ev->days_with_data * 4)
+            good++;
+    }
+    if (nroom > 0 && ev->days_with_data > 0) {
+        set_value(&out->m[M_MULTIMEDIA_CLASS_PCT], 100LL * good, nroom,
+                  "measured");
+        snprintf(out->m[M_MULTIMEDIA_CLASS_PCT].note,
+                 sizeof(out->m[0].note), "%d of %d classrooms active on >= "
+                 "80%% of %d days", good, nroom, ev->days_with_data);
+    } else {
+        snprintf(out->m[M_MULTIMEDIA_CLASS_PCT].note,
+                 sizeof(out->m[0].note), "%s",
+                 nroom == 0 ? "no classroom class in the registry"
+                            : "no data in the period");
+    }
+    if (out->classes > 0 && nroom > 0 && nroom != out->classes)
+        snprintf(out->m[M_MULTIMEDIA_CLASS_PCT].declared,
+                 sizeof(out->m[0].declared), "%lld classes in registry",
+                 (long long)out->classes);
+
+    /* Broadband: minutes with WAN traffic over school minutes. */
+    if (ev->school_minutes > 0) {
+        set_value(&out->m[M_BROADBAND_UPTIME_PCT], 100 * traffic,
+                  ev->school_minutes, "measured");
+        snprintf(out->m[M_BROADBAND_UPTIME_PCT].note,
+                 sizeof(out->m[0].note), "school-hour minutes with WAN "
+                 "traffic (no probe table)");
+    }
+
+    /* SNMP-based metrics need tables this schema version does not have. */
+    for (k = 0; k < M_COUNT; k++) {
+        if (k != M_WIFI_COVERAGE_PCT && k != M_WIFI_FULL_COVERAGE &&
+            k != M_WIFI_ACCESS && k != M_SCHOOL_ACCESS &&
+            k != M_CLASS_ACCESS && k != M_CAMPUS_BACKBONE)
+            continue;
+        snprintf(out->m[k].source, sizeof(out->m[k].source), "snmp");
+        snprintf(out->m[k].note, sizeof(out->m[k].note), "%s",
+                 table_exists(db, "snmp_area") ? "not computed yet"
+                                               : "no SNMP data stored");
+    }
+    rc = 0;
+out:
+    free(w.school_day);
+    free(w.minute_seen);
+    free(w.minute_traffic);
+    free(w.peak_cr);
+    free(w.peak_so);
+    free(w.classes);
+    free(w.active);
+    free(w.rates);
+    free(has);
+    return rc;
+}
+
+int
+metrics_inventory(struct storage *st, const char *code, int year,
+                  const char *item, struct metric_value *out)
+{
+    sqlite3 *db = storage_handle(st);
+    sqlite3_stmt *s;
+    int rc;
+    char buf[64];
+
+    memset(out, 0, sizeof(*out));
+    out->state = MS_NO_DATA;
+    snprintf(out->source, sizeof(out->source), "declared");
+    if (sqlite3_prepare_v2(db, "SELECT value FROM inventory WHERE school = "
+                           "?1 AND year <= ?2 AND item = ?3 ORDER BY year "
+                           "DESC LIMIT 1", -1, &s, NULL) != SQLITE_OK)
+        return -EIO;
+    sqlite3_bind_text(s, 1, code, -1, SQLITE_STATIC);
+    sqlite3_bind_int(s, 2, year);
+    sqlite3_bind_text(s, 3, item, -1, SQLITE_STATIC);
+    rc = sqlite3_step(s);
+    if (rc == SQLITE_ROW) {
+        /* Stored as REAL with at most 3 decimals: back to thousandths. */
+        snprintf(buf, sizeof(buf), "%.3f", sqlite3_column_double(s, 0));
+        if (ratio_parse_decimal(buf, &out->v) == 0)
+            out->state = MS_VALUE;
+    } else {
+        snprintf(out->note, sizeof(out->note), "not in the inventory");
+    }
+    sqlite3_finalize(s);
+    return rc == SQLITE_ROW || rc == SQLITE_DONE ? 0 : -EIO;
+}
