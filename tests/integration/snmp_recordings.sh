@@ -1,0 +1,292 @@
+#!/bin/sh
+# snmp_recordings: snmpsimd serves every recording in $SHARED/testdata/snmprec
+# on a loopback port; for each, the agent's --snmp-once JSON (AP list, status
+# counts, clients, interface speeds and status, neighbour count, controller
+# totals) must equal what net-snmp's snmpbulkwalk/snmpget return for the same
+# OIDs (the oracle: counted and summed with awk, never with our code). Also:
+# GETNEXT (bulk off) and a small max_repetitions give the same answer, a
+# target with nothing listening fails clearly in bounded time, and a target
+# slower than its timeout is reported unreachable (and works with a longer
+# timeout).
+. "$(dirname "$0")/../lib.sh"
+
+for c in snmpsimd snmpbulkwalk snmpget jq python3; do
+    command -v $c > /dev/null || skip "snmp_recordings: $c not installed"
+done
+REC=$SHARED/testdata/snmprec
+[ -d "$REC" ] || skip "snmp_recordings: no $REC"
+export CLASSBAND_SNMP_PROFILES="$TOP/agent/profiles"
+
+# The agent binary once it has --snmp-once, else the helper tool.
+once() { # once SPEC [extra args]
+    if "$B/classband-agent" --help 2>&1 | grep -q -- --snmp-once; then
+        "$B/classband-agent" --snmp-once --target "$@"
+    else
+        "$B/tools/snmponce" -t "$@"
+    fi
+}
+once_conf() { # once_conf FILE
+    if "$B/classband-agent" --help 2>&1 | grep -q -- --snmp-once; then
+        "$B/classband-agent" -c "$1" --snmp-once
+    else
+        "$B/tools/snmponce" -c "$1"
+    fi
+}
+
+free_udp_port() {
+    while :; do
+        p=$(( 20000 + $(od -An -N2 -tu2 /dev/urandom) % 20000 ))
+        ss -Huln "sport = :$p" | grep -q . || { echo $p; return; }
+    done
+}
+
+# ---- snmpsimd ----
+PORT=$(free_udp_port)
+mkdir -p "$T/cache"
+if [ "$(id -u)" = 0 ]; then
+    chown nobody:nogroup "$T/cache"; chmod 755 "$T"
+    asuser="--process-user=nobody --process-group=nogroup"
+else
+    asuser=""
+fi
+snmpsimd --data-dir="$REC" --cache-dir="$T/cache" \
+    --agent-udpv4-endpoint=127.0.0.1:$PORT $asuser \
+    --logging-method=null > "$T/snmpsim.log" 2>&1 &
+PIDS="$PIDS $!"
+i=0
+until snmpget -v2c -c routeros -t 1 -r 0 127.0.0.1:$PORT 1.3.6.1.2.1.1.3.0 > /dev/null 2>&1; do
+    i=$((i + 1)); [ $i -lt 30 ] || { cat "$T/snmpsim.log"; fail "snmpsimd did not answer"; }
+    sleep 1
+done
+H=127.0.0.1:$PORT
+
+# ---- oracle helpers (net-snmp tools + awk) ----
+# rows COMM OID: number of varbinds under OID
+rows() {
+    snmpbulkwalk -v2c -c "$1" -On -Cr25 -t 5 $H "$2" 2>/dev/null |
+        awk -v p=".$2." 'index($0, p) == 1 { n++ } END { print n + 0 }'
+}
+# wsum COMM OID: sum of the integer values under OID
+wsum() {
+    snmpbulkwalk -v2c -c "$1" -On -Oe -Cr25 -t 5 $H "$2" 2>/dev/null |
+        awk -v p=".$2." 'index($0, p) == 1 { s += $NF; n++ } END { print (n ? s : "null") }'
+}
+# get COMM OID: integer value, or null
+get() {
+    v=$(snmpget -v2c -c "$1" -On -Oe -t 5 $H "$2" 2>/dev/null | awk 'NF > 2 && !/No Such/ { print $NF }')
+    echo "${v:-null}"
+}
+# idx COMM OID KEYLEN: the first KEYLEN index sub-ids of every row, unique
+idx() {
+    snmpbulkwalk -v2c -c "$1" -On -Cr25 -t 5 $H "$2" 2>/dev/null |
+        awk -v p=".$2." -v k="$3" 'index($0, p) == 1 {
+            s = substr($1, length(p) + 1); n = split(s, a, ".")
+            o = a[1]; for (i = 2; i <= k; i++) o = o "." a[i]; print o }' | sort -u
+}
+# vals COMM OID: string values, one per line (quotes removed)
+vals() {
+    snmpbulkwalk -v2c -c "$1" -On -Oqv -Cr25 -t 5 $H "$2" 2>/dev/null | sed 's/^"//; s/"$//'
+}
+# sum_keys COMM KEYOID COLOID KEYLEN: sum of COLOID rows whose first KEYLEN
+# index sub-ids are an index of KEYOID (rows of APs not in the AP table out)
+sum_keys() {
+    idx "$1" "$2" "$4" > "$T/keys"
+    snmpbulkwalk -v2c -c "$1" -On -Oe -Cr25 -t 5 $H "$3" 2>/dev/null |
+        awk -v p=".$3." -v k="$4" -v kf="$T/keys" '
+            BEGIN { while ((getline l < kf) > 0) keep[l] = 1 }
+            index($0, p) == 1 { s2 = substr($1, length(p) + 1); split(s2, a, ".")
+                o = a[1]; for (i = 2; i <= k; i++) o = o "." a[i]
+                if (o in keep) { s += $NF; n++ } } END { print (n ? s : "null") }'
+}
+
+errors=0
+check() { # check WHAT GOT WANT
+    if [ "$2" = "$3" ]; then echo "ok   $1 = $2"
+    else echo "FAIL $1: agent $2, oracle $3"; errors=$((errors + 1)); fi
+}
+J() { jq -r "$1" "$T/out.json"; }
+
+IFNAME=1.3.6.1.2.1.31.1.1.1.1
+IFOPER=1.3.6.1.2.1.2.2.1.8
+IFHS=1.3.6.1.2.1.31.1.1.1.15
+
+for f in "$REC"/*.snmprec; do
+    c=$(basename "$f" .snmprec)
+    echo "== $c"
+    once "v2c:$c@$H" > "$T/out.json" 2> "$T/err" || { cat "$T/err"; fail "$c: poll failed"; }
+    J '.targets[0] | "   profile=\(.profile) aps=\(.ap_count) \(.duration_ms) ms, \(.requests) requests"'
+    check "$c state" "$(J '.targets[0].state')" ok
+    # Interfaces: the union of ifName, ifOperStatus, ifHighSpeed rows.
+    ni=$( { idx $c $IFNAME 1; idx $c $IFOPER 1; idx $c $IFHS 1; } | sort -u | wc -l)
+    check "$c interfaces" "$(J '.targets[0].interfaces | length')" "$ni"
+    snmpbulkwalk -v2c -c $c -On -Cr25 $H $IFHS 2>/dev/null |
+        awk -v p=".$IFHS." 'index($0, p) == 1 { print substr($1, length(p) + 1), $NF }' |
+        sort > "$T/speed.oracle"
+    J '.targets[0].interfaces[] | select(.speed_mbps != null) | "\(.index) \(.speed_mbps)"' |
+        sort > "$T/speed.agent"
+    check "$c ifHighSpeed per interface" "$(cmp -s "$T/speed.agent" "$T/speed.oracle" && echo same || echo differ)" same
+    up=$(snmpbulkwalk -v2c -c $c -On -Oe -Cr25 $H $IFOPER 2>/dev/null | awk '$NF == 1' | wc -l)
+    check "$c interfaces up" "$(J '[.targets[0].interfaces[] | select(.status == "up")] | length')" "$up"
+    n=$(rows $c 1.3.6.1.2.1.4.35.1.4)
+    [ "$n" -gt 0 ] || n=$(rows $c 1.3.6.1.2.1.4.22.1.2)
+    check "$c neighbours" "$(J '.targets[0].neighbours')" "$n"
+
+    A=.targets[0]
+    case $c in
+    vrp_ac6605-26)
+        T6=1.3.6.1.4.1.2011.6.139
+        check "$c profile" "$(J "$A.profile")" huawei-ac
+        check "$c AP count" "$(J "$A.ap_count")" "$(rows $c $T6.13.3.3.1.4)"
+        check "$c AP names" "$(J "$A.aps[].name" | sort | tr '\n' ,)" "$(vals $c $T6.13.3.3.1.4 | sort | tr '\n' ,)"
+        # No hwWlanApRunState in the recording: documented rule = joined count.
+        check "$c status column absent" "$(rows $c $T6.13.3.3.1.6)" 0
+        joined=$(get $c $T6.12.1.2.1.0)
+        if [ "$joined" = "$(rows $c $T6.13.3.3.1.4)" ]; then want=count; wup=$joined; else want=none; wup=0; fi
+        check "$c status source" "$(J "$A.status_source")" $want
+        check "$c APs up" "$(J "$A.aps_up")" "$wup"
+        check "$c AP clients" "$(J "$A.ap_clients_sum")" "$(wsum $c $T6.17.1.1.1.9)"
+        check "$c clients total" "$(J "$A.clients_total")" "$(( $(wsum $c $T6.17.1.2.1.2) + $(wsum $c $T6.17.1.2.1.3) ))"
+        check "$c total APs" "$(J "$A.total_aps")" "$joined"
+        ;;
+    arubaos)
+        W=1.3.6.1.4.1.14823.2.2.1
+        check "$c profile" "$(J "$A.profile")" aruba-controller
+        check "$c AP count (distinct radio-table MACs)" "$(J "$A.ap_count")" "$(idx $c $W.5.2.1.5.1.16 6 | wc -l)"
+        check "$c AP names" "$(J "$A.aps[].name" | sort -u | md5sum)" "$(vals $c $W.5.2.1.5.1.16 | sort -u | md5sum)"
+        check "$c wlanAPStatus absent" "$(rows $c $W.5.2.1.4.1.19)" 0
+        check "$c status source (presence rule)" "$(J "$A.status_source")" presence
+        check "$c APs up" "$(J "$A.aps_up")" "$(J "$A.ap_count")"
+        check "$c AP clients" "$(J "$A.ap_clients_sum")" "$(wsum $c $W.5.2.1.5.1.7)"
+        check "$c clients total" "$(J "$A.clients_total")" "$(get $c $W.1.3.2.0)"
+        check "$c total APs" "$(J "$A.total_aps")" "$(get $c $W.1.3.1.0)"
+        ;;
+    ciscowlc_cbw240ac)
+        B1=1.3.6.1.4.1.14179.2
+        check "$c profile" "$(J "$A.profile")" cisco-wlc
+        check "$c AP count" "$(J "$A.ap_count")" "$(rows $c $B1.2.1.1.3)"
+        check "$c AP names" "$(J "$A.aps[].name" | sort | tr '\n' ,)" "$(vals $c $B1.2.1.1.3 | sort | tr '\n' ,)"
+        check "$c status column absent" "$(rows $c $B1.2.1.1.6)" 0
+        joined=$(get $c 1.3.6.1.4.1.9.9.618.1.8.4.0)
+        if [ "$joined" = "$(rows $c $B1.2.1.1.3)" ]; then want=count; wup=$joined; else want=none; wup=0; fi
+        check "$c status source" "$(J "$A.status_source")" $want
+        check "$c APs up" "$(J "$A.aps_up")" "$wup"
+        check "$c AP clients" "$(J "$A.ap_clients_sum")" "$(sum_keys $c $B1.2.1.1.3 $B1.2.2.1.15 6)"
+        check "$c clients total" "$(J "$A.clients_total")" "$(wsum $c $B1.1.1.1.38)"
+        ;;
+    aruba-instant)
+        AI=1.3.6.1.4.1.14823.2.3.3.1
+        check "$c profile" "$(J "$A.profile")" aruba-instant
+        check "$c AP count" "$(J "$A.ap_count")" "$(rows $c $AI.2.1.1.2)"
+        check "$c AP names" "$(J "$A.aps[].name" | sort | tr '\n' ,)" "$(vals $c $AI.2.1.1.2 | sort | tr '\n' ,)"
+        check "$c status source" "$(J "$A.status_source")" column
+        check "$c APs up" "$(J "$A.aps_up")" "$(snmpbulkwalk -v2c -c $c -On -Oe $H $AI.2.1.1.11 | awk '$NF == 1' | wc -l)"
+        check "$c APs down" "$(J "$A.aps_down")" "$(snmpbulkwalk -v2c -c $c -On -Oe $H $AI.2.1.1.11 | awk '$NF == 2' | wc -l)"
+        check "$c AP clients (rows of listed APs)" "$(J "$A.ap_clients_sum")" "$(sum_keys $c $AI.2.1.1.2 $AI.2.2.1.21 6)"
+        check "$c clients total" "$(J "$A.clients_total")" "$(wsum $c $AI.1.7.1.4)"
+        ;;
+    ruckuswireless-sz)
+        R=1.3.6.1.4.1.25053.1
+        check "$c profile" "$(J "$A.profile")" ruckus-sz
+        check "$c AP list (none in this MIB)" "$(J "$A.ap_count")" 0
+        check "$c total APs" "$(J "$A.total_aps")" "$(get $c $R.4.1.1.1.15.1.0)"
+        check "$c total APs up" "$(J "$A.total_aps_up")" "$(wsum $c $R.8.1.1.1.1.1.1.19)"
+        check "$c clients total" "$(J "$A.clients_total")" "$(get $c $R.4.1.1.1.15.2.0)"
+        ;;
+    unifi_nanohd)
+        check "$c profile" "$(J "$A.profile")" unifi-ap
+        check "$c AP count (the device)" "$(J "$A.ap_count")" 1
+        check "$c AP name = sysName" "$(J "$A.aps[0].name")" "$(snmpget -v2c -c $c -Oqv $H 1.3.6.1.2.1.1.5.0 | sed 's/^"//; s/"$//')"
+        check "$c clients" "$(J "$A.ap_clients_sum")" "$(wsum $c 1.3.6.1.4.1.41112.1.6.1.2.1.8)"
+        check "$c clients total" "$(J "$A.clients_total")" "$(wsum $c 1.3.6.1.4.1.41112.1.6.1.2.1.8)"
+        ;;
+    routeros)
+        M=1.3.6.1.4.1.14988.1.1.1.3.1
+        check "$c profile" "$(J "$A.profile")" mikrotik
+        check "$c AP count (AP-mode wlans)" "$(J "$A.ap_count")" "$(rows $c $M.4)"
+        idx $c $M.4 1 > "$T/wl"
+        # AP names are the ifName of each mtxrWlApTable ifIndex.
+        names=$(snmpbulkwalk -v2c -c $c -On $H $IFNAME | awk -v p=".$IFNAME." -v kf="$T/wl" '
+            BEGIN { while ((getline l < kf) > 0) k[l] = 1 }
+            index($0, p) == 1 { i = substr($1, length(p) + 1); if (i in k) { v = $NF; gsub(/"/, "", v); print v } }' | sort | tr '\n' ,)
+        check "$c AP names" "$(J "$A.aps[].name" | sort | tr '\n' ,)" "$names"
+        wup=$(snmpbulkwalk -v2c -c $c -On -Oe $H $IFOPER | awk -v p=".$IFOPER." -v kf="$T/wl" '
+            BEGIN { while ((getline l < kf) > 0) k[l] = 1 }
+            index($0, p) == 1 { i = substr($1, length(p) + 1); if ((i in k) && $NF == 1) n++ } END { print n + 0 }')
+        check "$c APs up (ifOperStatus)" "$(J "$A.aps_up")" "$wup"
+        check "$c AP clients" "$(J "$A.ap_clients_sum")" "$(wsum $c $M.6)"
+        ;;
+    *)
+        check "$c no wireless profile" "$(J "$A.profile")" null
+        check "$c no APs" "$(J "$A.ap_count")" 0
+        ;;
+    esac
+done
+
+# ---- GETNEXT and small max-repetitions give the same answer ----
+cat > "$T/bulk.conf" <<CONF
+snmp_target nb v2c:arubaos@$H bulk off timeout 3000
+snmp_target mr v2c:arubaos@$H max_repetitions 3
+snmp_target big v2c:arubaos@$H max_repetitions 200
+CONF
+once_conf "$T/bulk.conf" > "$T/out.json" 2> "$T/err" || { cat "$T/err"; fail "bulk variants failed"; }
+base=$(once "v2c:arubaos@$H" | jq -c '.targets[0] | [.ap_count, .ap_clients_sum, (.interfaces | length), .neighbours]')
+for i in 0 1 2; do
+    check "arubaos $(J ".targets[$i].name") same data" "$(jq -c ".targets[$i] | [.ap_count, .ap_clients_sum, (.interfaces | length), .neighbours]" "$T/out.json")" "$base"
+done
+check "GETNEXT needs more requests than GETBULK" \
+    "$(J '.targets[0].requests > .targets[2].requests')" true
+
+# ---- nothing listening: clear error, bounded time ----
+DEAD=$(free_udp_port)
+s0=$(date +%s%N)
+once "v2c:public@127.0.0.1:$DEAD" > "$T/out.json" 2> "$T/err"; rc=$?
+ms=$(( ($(date +%s%N) - s0) / 1000000 ))
+check "dead target exit code" "$rc" 1
+check "dead target state" "$(J '.targets[0].state')" unreachable
+grep -q "timeout" "$T/err" || { errors=$((errors + 1)); echo "FAIL dead target: no timeout message: $(cat "$T/err")"; }
+# default timeout 2000 ms x 2 tries: well under 6 s
+[ $ms -lt 6000 ] || { errors=$((errors + 1)); echo "FAIL dead target took $ms ms"; }
+echo "ok   dead target: $(cat "$T/err") ($ms ms)"
+
+# ---- a target slower than its timeout ----
+SLOW=$(free_udp_port)
+cat > "$T/slow.py" <<'PY'
+import socket, sys, threading, time
+lport, up, delay = int(sys.argv[1]), int(sys.argv[2]), float(sys.argv[3])
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.bind(("127.0.0.1", lport))
+def relay(data, addr):
+    u = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    u.settimeout(10)
+    u.sendto(data, ("127.0.0.1", up))
+    try:
+        r = u.recv(65535)
+    except OSError:
+        return
+    time.sleep(delay)
+    s.sendto(r, addr)
+while True:
+    d, a = s.recvfrom(65535)
+    threading.Thread(target=relay, args=(d, a), daemon=True).start()
+PY
+python3 "$T/slow.py" $SLOW $PORT 0.8 &
+PIDS="$PIDS $!"
+sleep 0.5
+cat > "$T/slow.conf" <<CONF
+snmp_target slow v2c:ciscowlc_cbw240ac@127.0.0.1:$SLOW timeout 300 retries 1
+CONF
+s0=$(date +%s%N)
+once_conf "$T/slow.conf" > "$T/out.json" 2> "$T/err"; rc=$?
+ms=$(( ($(date +%s%N) - s0) / 1000000 ))
+check "slow target (300 ms timeout, 800 ms device) exit" "$rc" 1
+check "slow target state" "$(J '.targets[0].state')" unreachable
+[ $ms -lt 3000 ] || { errors=$((errors + 1)); echo "FAIL slow target took $ms ms"; }
+cat > "$T/slow2.conf" <<CONF
+snmp_target slow v2c:ciscowlc_cbw240ac@127.0.0.1:$SLOW timeout 3000 retries 0 max_repetitions 50
+CONF
+once_conf "$T/slow2.conf" > "$T/out.json" 2> "$T/err" || { cat "$T/err"; errors=$((errors + 1)); }
+check "slow target with 3 s timeout state" "$(J '.targets[0].state')" ok
+check "slow target with 3 s timeout AP count" "$(J '.targets[0].ap_count')" 4
+
+[ $errors -eq 0 ] || fail "$errors check(s) failed"
+echo "all checks passed"
