@@ -1303,6 +1303,29 @@ spool_ack(struct spool *sp, uint64_t seq)
 }
 
 int
+spool_src_next(void *ctx, uint64_t after, uint64_t *seq,
+               const uint8_t **blob, size_t *len, uint32_t *nrec)
+{
+    struct spool_rec r;
+    int rc;
+
+    rc = spool_next(ctx, after, &r);
+    if (rc == 1) {
+        *seq = r.seq;
+        *blob = r.blob;
+        *len = r.len;
+        *nrec = r.nrec;
+    }
+    return rc;
+}
+
+void
+spool_src_ack(void *ctx, uint64_t seq)
+{
+    (void)spool_ack(ctx, seq); /* logged inside; batches stay on error */
+}
+
+int
 spool_tick(struct spool *sp)
 {
     return maybe_sync(sp);

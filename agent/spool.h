@@ -146,6 +146,16 @@ int spool_tick(struct spool *sp);
 /* fsyncs pending data and the state file now. Returns 0 or -errno. */
 int spool_sync(struct spool *sp);
 
+/* Adapters with the signatures of struct uplink_src (uplink.h) so the
+ * uplink can stream from the spool without this header including libuv:
+ *   src.ctx = sp; src.stream = spool_stream(sp);
+ *   src.next = spool_src_next; src.ack = spool_src_ack;
+ * ctx is the struct spool. An ack error is logged by the spool and
+ * otherwise ignored (the batches stay and are resent at worst). */
+int  spool_src_next(void *ctx, uint64_t after, uint64_t *seq,
+                    const uint8_t **blob, size_t *len, uint32_t *nrec);
+void spool_src_ack(void *ctx, uint64_t seq);
+
 /* Batches and rows lost in this spool since it was created: dropped when
  * full plus lost to corruption. Persisted; the agent reports it. */
 void spool_dropped(const struct spool *sp, uint64_t *batches, uint64_t *rows);

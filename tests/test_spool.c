@@ -800,6 +800,39 @@ oversized_and_empty_batches_are_refused(void **state)
 }
 
 static void
+uplink_source_adapters_stream_and_release_batches(void **state)
+{
+    struct tdir *t = *state;
+    struct spool_opts o = { .segment_bytes = 8192, .keep_acked = 1 };
+    struct spool *sp;
+    const uint8_t *blob;
+    uint8_t want[MAXBLOB];
+    uint32_t nrec, nrows, wrec;
+    uint64_t seq, after = 0;
+    size_t len;
+    int i;
+
+    assert_int_equal(spool_open(t->spool, 0, &o, &sp), 0);
+    for (i = 0; i < 40; i++)
+        append_gen(sp);
+    for (i = 0; i < 40; i++) {
+        assert_int_equal(spool_src_next(sp, after, &seq, &blob, &len, &nrec),
+                         1);
+        assert_int_equal(seq, after + 1);
+        assert_int_equal(len, gen_blob(seq, want, &wrec, &nrows));
+        assert_memory_equal(blob, want, len);
+        assert_int_equal(nrec, wrec);
+        after = seq;
+        if (i % 4 == 3)
+            spool_src_ack(sp, seq - 2);
+    }
+    assert_int_equal(spool_src_next(sp, after, &seq, &blob, &len, &nrec), 0);
+    spool_src_ack(sp, 40);
+    assert_int_equal(count_files(t->spool, ".dat"), 1);
+    assert_int_equal(spool_close(sp), 0);
+}
+
+static void
 losses_noted_by_the_agent_are_counted_and_persisted(void **state)
 {
     struct tdir *t = *state;
@@ -943,6 +976,7 @@ main(void)
         T(empty_segment_left_by_a_crash_at_creation_is_removed),
         T(io_errors_name_the_path),
         T(oversized_and_empty_batches_are_refused),
+        T(uplink_source_adapters_stream_and_release_batches),
         T(losses_noted_by_the_agent_are_counted_and_persisted),
         T(full_file_system_returns_enospc_and_leaves_the_spool_intact),
     };
