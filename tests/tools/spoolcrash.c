@@ -93,8 +93,21 @@ do_append(const char *dir, const char *logpath)
             rc = spool_next(sp, sent, &r);
             if (rc < 0)
                 return 1;
-            if (rc == 1)
+            if (rc == 1) {
+                /* what the uplink would send must be intact too */
+                uint8_t want[MAXBLOB];
+                uint32_t wrec, wrows;
+
+                len = gen_blob(r.seq, want, &wrec, &wrows);
+                if (r.seq <= sent || r.len != len ||
+                    memcmp(r.blob, want, len) != 0 || r.nrec != wrec ||
+                    r.nrows != wrows) {
+                    fprintf(stderr, "append: read back seq %" PRIu64
+                            " after %" PRIu64 ": wrong\n", r.seq, sent);
+                    return 3;
+                }
                 sent = r.seq;
+            }
         }
         if (n % 5 == 0 && sent > 3 && spool_ack(sp, sent - 3) != 0)
             return 1;
