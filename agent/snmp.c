@@ -247,6 +247,13 @@ parse_spec(const char *spec, struct snmp_target *t, char *err, size_t errlen)
         tok = strtok_r(p, ":", &save);
         if (tok == NULL)
             break;
+        /* env:VAR and file:PATH are one field: glue the ':' back. */
+        if (nf > 0 && (strcmp(f[nf - 1], "env") == 0 ||
+                       strcmp(f[nf - 1], "file") == 0) &&
+            tok == f[nf - 1] + strlen(f[nf - 1]) + 1) {
+            tok[-1] = ':';
+            continue;
+        }
         f[nf++] = tok;
     }
     if (nf < 1) {

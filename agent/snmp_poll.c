@@ -277,10 +277,14 @@ request(struct pollctx *c, netsnmp_pdu *pdu, netsnmp_pdu **resp)
     }
     int liberr = 0, syserr = 0;
     char *msg = NULL;
-    snmp_sess_error(c->sp, &liberr, &syserr, &msg);
+    snmp_sess_error(c->sp, &syserr, &liberr, &msg);
     if (v3)
         pthread_mutex_unlock(&v3_lock);
     switch (liberr) {
+    case SNMPERR_TIMEOUT:
+        rc = -ETIMEDOUT;
+        setmsg(c, "%s", "timeout: no answer to SNMPv3 engine discovery");
+        break;
     case SNMPERR_AUTHENTICATION_FAILURE:
     case SNMPERR_DECRYPTION_ERR:
     case SNMPERR_UNKNOWN_USER_NAME:
@@ -1173,7 +1177,7 @@ sess_open(struct pollctx *c)
     if (c->sp == NULL) {
         int liberr = 0, syserr = 0;
         char *msg = NULL;
-        snmp_error(&s, &liberr, &syserr, &msg);
+        snmp_error(&s, &syserr, &liberr, &msg);
         if (t->version == 3)
             pthread_mutex_unlock(&v3_lock);
         if (liberr == SNMPERR_TIMEOUT) {
@@ -1226,6 +1230,18 @@ snmp_poll_target(const struct snmp_profiles *ps, struct snmp_target *t,
         goto out;
     }
     rc = poll_system(&c);
+    if (rc == -ETIMEDOUT && t->version == 3 && t->priv != SNMP_PRIV_NONE &&
+        snmp_sess_session(c.sp) != NULL &&
+        snmp_sess_session(c.sp)->securityEngineIDLen > 0) {
+        /* The agent answered engine discovery (the session opened) but
+         * not our encrypted request: it could not decrypt it, and agents
+         * drop such packets without a report. */
+        snprintf(r->error, sizeof(r->error),
+                 "SNMPv3 authentication refused: the agent answered engine "
+                 "discovery but dropped the encrypted request (wrong "
+                 "privacy pass phrase or protocol?)");
+        rc = -EACCES;
+    }
     if (rc != 0) {
         r->state = state_of(rc);
         goto out;
