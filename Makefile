@@ -23,7 +23,7 @@ PKG_CONFIG ?= pkg-config
 VERSION := $(shell cat VERSION 2>/dev/null || echo 0.0.0)
 
 AGENT_PKGS = libpcap netsnmp libuv jansson
-COLLECTOR_PKGS = libuv sqlite3 jansson
+COLLECTOR_PKGS = libuv sqlite3 jansson libmicrohttpd
 TEST_PKGS = cmocka
 
 pc_cflags = $(shell $(PKG_CONFIG) --cflags $(1) 2>/dev/null)
@@ -57,40 +57,52 @@ TOOLS = $(patsubst tests/tools/%.c,$(BUILD)/tools/%,$(TOOL_SRC))
 
 all: $(AGENT_BIN) $(COLLECTOR_BIN)
 
+# V=1 shows the full command lines.
+ifeq ($(V),1)
+Q =
+else
+Q = @
+endif
+
 $(BUILD)/obj/%.o: %.c
 	@mkdir -p $(dir $@)
-	$(CC) $(ALL_CFLAGS) -MMD -MP -c $< -o $@
+	@$(if $(Q),echo "  CC      $<")
+	$(Q)$(CC) $(ALL_CFLAGS) -MMD -MP -c $< -o $@
 
 $(LIBCOMMON): $(call obj,$(COMMON_SRC))
 	@rm -f $@
-	$(AR) rcs $@ $^
+	$(Q)$(AR) rcs $@ $^
 $(LIBAGENT): $(call obj,$(AGENT_SRC))
 	@rm -f $@
-	$(AR) rcs $@ $^
+	$(Q)$(AR) rcs $@ $^
 SCHEMA_SQL = $(sort $(wildcard schema/[0-9]*.sql))
 $(BUILD)/gen/schema.c: $(SCHEMA_SQL) schema/embed.sh
 	@mkdir -p $(dir $@)
 	sh schema/embed.sh $@ $(SCHEMA_SQL)
 $(BUILD)/obj/gen/schema.o: $(BUILD)/gen/schema.c
 	@mkdir -p $(dir $@)
-	$(CC) $(ALL_CFLAGS) -c $< -o $@
+	$(Q)$(CC) $(ALL_CFLAGS) -c $< -o $@
 
 $(LIBCOLLECTOR): $(call obj,$(COLLECTOR_SRC)) $(BUILD)/obj/gen/schema.o
 	@rm -f $@
-	$(AR) rcs $@ $^
+	$(Q)$(AR) rcs $@ $^
 
 $(AGENT_BIN): $(call obj,agent/main.c) $(LIBAGENT) $(LIBCOMMON)
-	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(AGENT_LIBS)
+	@$(if $(Q),echo "  LD      $@")
+	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $^ $(AGENT_LIBS)
 $(COLLECTOR_BIN): $(call obj,collector/main.c) $(LIBCOLLECTOR) $(LIBCOMMON)
-	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(COLLECTOR_LIBS)
+	@$(if $(Q),echo "  LD      $@")
+	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $^ $(COLLECTOR_LIBS)
 
 ALL_LIBS = $(AGENT_LIBS) $(COLLECTOR_LIBS) $(call pc_libs,$(TEST_PKGS))
 $(BUILD)/tests/%: $(call obj,tests/%.c) $(LIBAGENT) $(LIBCOLLECTOR) $(LIBCOMMON)
 	@mkdir -p $(dir $@)
-	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(ALL_LIBS)
+	@$(if $(Q),echo "  LD      $@")
+	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $^ $(ALL_LIBS)
 $(BUILD)/tools/%: $(call obj,tests/tools/%.c) $(LIBAGENT) $(LIBCOLLECTOR) $(LIBCOMMON)
 	@mkdir -p $(dir $@)
-	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(ALL_LIBS)
+	@$(if $(Q),echo "  LD      $@")
+	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $^ $(ALL_LIBS)
 
 tests-build: all $(TESTS) $(TOOLS)
 

@@ -6,6 +6,7 @@
 #include "agent_conf.h"
 #include "classmap.h"
 #include "conf.h"
+#include "snmp.h"
 
 #define AT(f) CONF_AT(struct agent_conf, f)
 
@@ -46,6 +47,44 @@ key_local(void *obj, int argc, char **argv, char *err, size_t errlen)
     return 0;
 }
 
+/* interface NAME: a LAN-side interface to capture on (repeatable) */
+static int
+key_iface(void *obj, int argc, char **argv, char *err, size_t errlen)
+{
+    struct agent_conf *c = obj;
+    int i;
+
+    if (argc != 2) {
+        snprintf(err, errlen, "interface: want `interface NAME`");
+        return -1;
+    }
+    if (c->nifaces == AGENT_MAX_IFACES) {
+        snprintf(err, errlen, "interface: at most %d", AGENT_MAX_IFACES);
+        return -1;
+    }
+    for (i = 0; i < c->nifaces; i++)
+        if (strcmp(c->ifaces[i], argv[1]) == 0) {
+            snprintf(err, errlen, "interface %s: given twice", argv[1]);
+            return -1;
+        }
+    c->ifaces[c->nifaces] = strdup(argv[1]);
+    if (c->ifaces[c->nifaces] == NULL) {
+        snprintf(err, errlen, "out of memory");
+        return -1;
+    }
+    c->nifaces++;
+    return 0;
+}
+
+/* SNMP keys belong to the snmp module; it validates them. */
+static int
+key_snmp(void *obj, int argc, char **argv, char *err, size_t errlen)
+{
+    struct agent_conf *c = obj;
+
+    return snmp_conf_line(c->snmp, argc, argv, err, errlen);
+}
+
 static const struct conf_key agent_keys[] = {
     {"agent_id", CONF_STR, 0, 0, AT(agent_id), NULL},
     {"school", CONF_STR, 0, 0, AT(school), NULL},
@@ -55,6 +94,12 @@ static const struct conf_key agent_keys[] = {
     {"spool_max_mb", CONF_UINT, 1, 4096, AT(spool_max_mb), NULL},
     {"max_devices", CONF_UINT, 256, 4000000, AT(max_devices), NULL},
     {"window", CONF_UINT, 1, 256, AT(window), NULL},
+    {"user", CONF_STR, 0, 0, AT(user), NULL},
+    {"bpf_filter", CONF_STR, 0, 0, AT(bpf_filter), NULL},
+    {"buffer_kib", CONF_UINT, 64, 1048576, AT(buffer_kib), NULL},
+    {"snaplen", CONF_UINT, 64, 65535, AT(snaplen), NULL},
+    {"promisc", CONF_BOOL, 0, 0, AT(promisc), NULL},
+    {"interface", CONF_FUNC, 0, 0, 0, key_iface},
     {"class", CONF_FUNC, 0, 0, 0, key_class},
     {"local", CONF_FUNC, 0, 0, 0, key_local},
     {NULL, 0, 0, 0, 0, NULL},
@@ -67,15 +112,28 @@ agent_conf_init(struct agent_conf *c)
     c->spool_max_mb = 32;
     c->max_devices = 65536;
     c->window = 16;
+    c->buffer_kib = 2048;
+    c->snaplen = 256;
     c->cm = classmap_new();
-    return c->cm ? 0 : -ENOMEM;
+    c->snmp = snmp_set_new();
+    return c->cm && c->snmp ? 0 : -ENOMEM;
 }
 
 int
 agent_conf_load(struct agent_conf *c, const char *path, FILE *errs)
 {
-    int n = conf_parse_file(path, agent_keys, c, errs);
+    struct conf_key keys[sizeof(agent_keys) / sizeof(agent_keys[0]) + 32];
+    size_t nk = 0, i;
+    int n;
 
+    /* the fixed keys, then one entry per key the SNMP module handles */
+    for (i = 0; agent_keys[i].name != NULL; i++)
+        keys[nk++] = agent_keys[i];
+    for (i = 0; snmp_conf_keys[i] != NULL && nk < sizeof(keys) / sizeof(keys[0]) - 1; i++)
+        keys[nk++] = (struct conf_key){snmp_conf_keys[i], CONF_FUNC, 0, 0, 0,
+                                       key_snmp};
+    keys[nk] = (struct conf_key){NULL, 0, 0, 0, 0, NULL};
+    n = conf_parse_file(path, keys, c, errs);
     if (n < 0)
         return n;
     if (c->school != NULL && strlen(c->school) > 64) {
@@ -93,6 +151,14 @@ agent_conf_print(const struct agent_conf *c, FILE *out)
             S(c->school), S(c->collector));
     if (c->classes)
         fprintf(out, "classes %s\n", c->classes);
+    for (int i = 0; i < c->nifaces; i++)
+        fprintf(out, "interface %s\n", c->ifaces[i]);
+    if (c->user)
+        fprintf(out, "user %s\n", c->user);
+    if (c->bpf_filter)
+        fprintf(out, "bpf_filter \"%s\"\n", c->bpf_filter);
+    fprintf(out, "buffer_kib %u\nsnaplen %u\npromisc %s\n", c->buffer_kib,
+            c->snaplen, c->promisc ? "yes" : "no");
     fprintf(out, "spool %s\nspool_max_mb %u\nmax_devices %u\nwindow %u\n",
             S(c->spool), c->spool_max_mb, c->max_devices, c->window);
 #undef S
@@ -107,6 +173,11 @@ agent_conf_free(struct agent_conf *c)
     free(c->collector);
     free(c->classes);
     free(c->spool);
+    free(c->user);
+    free(c->bpf_filter);
+    for (int i = 0; i < c->nifaces; i++)
+        free(c->ifaces[i]);
     classmap_free(c->cm);
+    snmp_set_free(c->snmp);
     memset(c, 0, sizeof(*c));
 }

@@ -7,6 +7,9 @@
 #include <stdio.h>
 
 struct classmap;
+struct snmp_set;
+
+#define AGENT_MAX_IFACES 8
 
 struct agent_conf {
     char *agent_id;
@@ -17,7 +20,15 @@ struct agent_conf {
     unsigned spool_max_mb;
     unsigned max_devices;  /* device table size (distinct devices/minute) */
     unsigned window;       /* batches in flight to the collector */
+    char *user;            /* drop to this user after opening captures */
+    char *bpf_filter;
+    unsigned buffer_kib;   /* kernel capture ring per interface */
+    unsigned snaplen;
+    int promisc;
+    char *ifaces[AGENT_MAX_IFACES];
+    int nifaces;
     struct classmap *cm;   /* owned */
+    struct snmp_set *snmp; /* owned */
     int nclass_lines;
 };
 

@@ -1,14 +1,21 @@
-/* classband-agent: command line, config, and the run loop. Modes:
- *   --replay FILE   read a capture file (tests, audits, class-map checks)
- *   --output -      print the per-minute rows as JSON lines, send nothing
- * Otherwise the rows go to the collector through the uplink. */
+/* classband-agent: command line, config, privilege drop and the run loop.
+ * Sources of records: the captures (live interfaces, or one --replay file),
+ * and the SNMP poller. Records are grouped into batches, put into the
+ * outbox (disk spool, or memory for a replay without --spool) and sent by
+ * the uplink; `--output -` prints rows as JSON lines and sends nothing.
+ * `--snmp-once` polls SNMP once and prints JSON. */
+#include <dirent.h>
 #include <errno.h>
 #include <getopt.h>
+#include <grp.h>
+#include <pwd.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/random.h>
+#include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <uv.h>
@@ -18,26 +25,34 @@
 #include "capture.h"
 #include "classmap.h"
 #include "log.h"
-#include "memq.h"
+#include "outbox.h"
 #include "rowjson.h"
+#include "snmp.h"
 #include "uplink.h"
 #include "wire.h"
 
 /* A batch is flushed before it grows past this, well under the frame cap. */
 #define BATCH_SOFT_MAX (256u << 10)
+#define DEFAULT_SPOOL "/var/lib/classband/spool"
 
 struct agent {
     uv_loop_t *loop;
     struct agent_conf conf;
     const char *school;
     int output;               /* --output -: JSON lines to stdout */
-    struct capture *cap;
+    int replay;
+    struct capture *caps[AGENT_MAX_IFACES];
+    uv_poll_t polls[AGENT_MAX_IFACES];
+    int ncaps;
     uv_idle_t replay_idle;
     int replay_done;
-    struct memq *q;
+    struct outbox *ob;
     struct uplink *up;
-    uv_timer_t done_timer;
+    uv_timer_t tick;
+    int64_t last_status_min;
+    time_t started;
     uv_signal_t sigint, sigterm;
+    int snmp_running;
     struct buf recs;          /* records of the batch being built */
     uint32_t nrec;
     int exit_code;
@@ -48,70 +63,68 @@ static void
 usage(FILE *f)
 {
     fprintf(f,
-        "usage: classband-agent [-c FILE] [-n] [-v] [--replay CAPTURE]\n"
-        "                       [--classes CSV] [--output -]\n"
-        "                       [--collector HOST:PORT] [--school CODE] "
-        "[--agent-id ID]\n"
+        "usage: classband-agent -c FILE [-n] [-v] [--spool DIR]\n"
+        "       classband-agent [-c FILE] --replay CAPTURE [--classes CSV]\n"
+        "                       [--output - | --collector HOST:PORT "
+        "--school CODE]\n"
+        "       classband-agent [-c FILE] --snmp-once [--target SPEC]\n"
         "       classband-agent --help | --version\n"
         "  -c FILE          config file (see classband-agent.conf(5))\n"
         "  -n               check the config and exit 0 or 1 (-v prints it)\n"
+        "  -v               more logging (debug)\n"
         "  --replay FILE    read a pcap/pcapng file instead of capturing\n"
         "  --classes CSV    class map as `class,prefix` / `class,vlan:N`\n"
         "  --output -       print per-class minutes as JSON lines; send "
         "nothing\n"
         "  --collector H:P  collector address (overrides the config)\n"
         "  --school CODE    school code (overrides the config)\n"
+        "  --agent-id ID    agent id (default: config, else host name)\n"
+        "  --spool DIR      spool directory (overrides the config)\n"
+        "  --snmp-once      poll every SNMP target once, print JSON, exit\n"
+        "  --target SPEC    with --snmp-once: one device, e.g. "
+        "v2c:public@192.0.2.1:161\n"
         "With --replay and a collector, exits once every batch is "
         "acknowledged.\n");
 }
 
 static void agent_stop(struct agent *a);
 
-static uint64_t
-random_u64(void)
-{
-    uint64_t v = 0;
-
-    while (v == 0)
-        if (getrandom(&v, sizeof(v), 0) != sizeof(v))
-            fatal("agent: getrandom");
-    return v;
-}
-
 static void
 flush_batch(struct agent *a)
 {
-    int rc;
-
     if (a->nrec == 0)
         return;
-    if (a->recs.err != 0) {
+    if (a->recs.err != 0)
         log_warnx("agent: batch of %u records lost: %s", a->nrec,
                   strerror(-a->recs.err));
-    } else if ((rc = memq_append(a->q, a->recs.p, a->recs.len, a->nrec,
-                                 NULL)) != 0) {
-        log_warnx("agent: batch of %u records lost: %s", a->nrec,
-                  strerror(-rc));
-    }
+    else
+        outbox_append(a->ob, a->recs.p, a->recs.len, a->nrec, a->nrec);
     buf_reset(&a->recs);
     a->nrec = 0;
     if (a->up != NULL)
         uplink_kick(a->up);
 }
 
-/* Appends one encoded record (built with the wire builder into tmp, then
- * copied without its frame and batch header) to the batch being built. */
+/* Appends encoded records (u8 type | u16 len | body, n of them). */
 static void
-add_record(struct agent *a, const struct buf *tmp)
+add_records(struct agent *a, const uint8_t *p, size_t len, uint32_t n)
 {
-    size_t hdr = WIRE_HDR_LEN + 20;
-
-    if (tmp->err != 0 || tmp->len <= hdr)
-        return;
-    if (a->recs.len + (tmp->len - hdr) > BATCH_SOFT_MAX)
+    if (a->recs.len + len > BATCH_SOFT_MAX)
         flush_batch(a);
-    buf_append(&a->recs, tmp->p + hdr, tmp->len - hdr);
-    a->nrec++;
+    buf_append(&a->recs, p, len);
+    a->nrec += n;
+}
+
+/* Records are encoded with the wire builder into a scratch frame and
+ * copied without the frame and batch headers. */
+#define SCRATCH_HDR (WIRE_HDR_LEN + 20)
+
+static void
+add_built(struct agent *a, const struct buf *tmp)
+{
+    if (tmp->err != 0 || tmp->len <= SCRATCH_HDR)
+        return;
+    add_records(a, tmp->p + SCRATCH_HDR, tmp->len - SCRATCH_HDR, 1);
 }
 
 static void
@@ -134,44 +147,93 @@ on_minute(void *arg, const struct wire_class_min *rows, size_t n,
         tmp = (struct buf){mem, 0, sizeof(mem), sizeof(mem), 0};
         wire_batch_begin(&tmp, 1, 1);
         wire_batch_add_class_min(&tmp, &rows[i]);
-        add_record(a, &tmp);
+        add_built(a, &tmp);
     }
     if (cap != NULL) {
         tmp = (struct buf){mem, 0, sizeof(mem), sizeof(mem), 0};
         wire_batch_begin(&tmp, 1, 1);
         wire_batch_add_capture_min(&tmp, cap);
-        add_record(a, &tmp);
+        add_built(a, &tmp);
     }
     flush_batch(a);
 }
 
 static void
-check_done(uv_timer_t *t)
+on_snmp(void *arg, const uint8_t *records, size_t len, uint32_t n)
+{
+    struct agent *a = arg;
+
+    if (a->output || a->stopping)
+        return;
+    add_records(a, records, len, n);
+    flush_batch(a);
+}
+
+static void
+send_status(struct agent *a, int64_t minute)
+{
+    struct wire_agent_status st;
+    uint8_t mem[256];
+    struct buf tmp = {mem, 0, sizeof(mem), sizeof(mem), 0};
+
+    memset(&st, 0, sizeof(st));
+    st.minute = minute;
+    st.backlog_batches = outbox_backlog(a->ob);
+    outbox_dropped(a->ob, &st.dropped_batches, &st.dropped_rows);
+    st.uptime_s = (uint64_t)(time(NULL) - a->started);
+    wire_batch_begin(&tmp, 1, 1);
+    wire_batch_add_agent_status(&tmp, &st);
+    add_built(a, &tmp);
+    flush_batch(a);
+}
+
+/* Once a second: live captures close their minute even on an idle link;
+ * once a minute the agent reports its own health; a finished replay
+ * exits when everything is acknowledged. */
+static void
+on_tick(uv_timer_t *t)
 {
     struct agent *a = t->data;
+    time_t now = time(NULL);
+    int64_t minute = (int64_t)now / 60 * 60;
+    int i;
 
-    if (!a->replay_done || a->stopping)
+    if (a->stopping)
         return;
-    if (a->output || memq_pending(a->q) == 0) {
+    if (!a->replay) {
+        for (i = 0; i < a->ncaps; i++)
+            capture_tick(a->caps[i], (int64_t)now);
+        if (minute != a->last_status_min && now % 60 >= 2) {
+            a->last_status_min = minute;
+            send_status(a, minute);
+        }
+        outbox_tick(a->ob);
+        return;
+    }
+    if (!a->replay_done)
+        return;
+    if (a->output || outbox_all_acked(a->ob)) {
         if (!a->output)
             log_info("agent: replay finished; all %llu batches "
-                     "acknowledged", (unsigned long long)memq_last_seq(a->q));
+                     "acknowledged",
+                     (unsigned long long)outbox_last_seq(a->ob));
         agent_stop(a);
     }
 }
 
-/* The capture is read in slices from an idle handle so the uplink keeps
- * sending and receiving ACKs while a large file is replayed. */
+/* The capture file is read in slices from an idle handle so the uplink
+ * keeps sending and receiving ACKs while a large file is replayed. */
 static void
 replay_step(uv_idle_t *h)
 {
     struct agent *a = h->data;
     int n;
 
-    /* don't run ahead of the collector by more than a few MiB of batches */
-    if (!a->output && memq_pending(a->q) > 4096)
+    /* don't run ahead of the collector by more than a few thousand
+     * batches: memory (or spool) would fill for nothing */
+    if (!a->output && outbox_backlog(a->ob) > 4096)
         return;
-    n = capture_run(a->cap, 8192);
+    n = capture_run(a->caps[0], 8192);
     if (n > 0)
         return;
     if (n < 0)
@@ -181,7 +243,66 @@ replay_step(uv_idle_t *h)
     flush_batch(a);
     if (a->up != NULL)
         uplink_kick(a->up);
-    check_done(&a->done_timer);
+    on_tick(&a->tick);
+}
+
+static void
+on_readable(uv_poll_t *p, int status, int events)
+{
+    struct agent *a = p->data;
+    int i = (int)(p - a->polls);
+
+    (void)events;
+    if (status < 0) {
+        log_warnx("agent: capture poll: %s", uv_strerror(status));
+        return;
+    }
+    /* bounded work per wakeup so one busy interface can't starve the
+     * others or the uplink */
+    if (capture_run(a->caps[i], 4096) < 0)
+        log_warnx("agent: capture read error; continuing");
+}
+
+static void
+on_config(void *arg, const struct wire_config *c)
+{
+    struct agent *a = arg;
+    struct classmap *cm;
+    unsigned i;
+    int k, errors;
+
+    for (i = 0; i < c->nsections; i++) {
+        if (c->sec[i].kind == WIRE_CFG_CLASSMAP) {
+            cm = classmap_new();
+            if (cm == NULL)
+                continue;
+            errors = classmap_load_text(cm, "collector class map",
+                                        c->sec[i].text, c->sec[i].len,
+                                        stderr);
+            if (errors != 0 || classmap_nclasses(cm) == 0) {
+                log_warnx("agent: class map from the collector (version "
+                          "%llu) refused: %d errors; keeping the old one",
+                          (unsigned long long)c->version, errors);
+                classmap_free(cm);
+                continue;
+            }
+            for (k = 0; k < a->ncaps; k++)
+                capture_set_classmap(a->caps[k], cm);
+            /* the captures now use cm; the old map goes when all have
+             * switched (capture_set_classmap emits the open minute first) */
+            classmap_free(a->conf.cm);
+            a->conf.cm = cm;
+            log_info("agent: class map version %llu from the collector: "
+                     "%zu classes", (unsigned long long)c->version,
+                     classmap_nclasses(cm));
+        } else if (c->sec[i].kind == WIRE_CFG_AREAMAP) {
+            char err[256];
+            if (snmp_set_areamap_csv(a->conf.snmp, c->sec[i].text,
+                                     c->sec[i].len, err, sizeof(err)) != 0)
+                log_warnx("agent: area map from the collector refused: %s",
+                          err);
+        }
+    }
 }
 
 static void
@@ -190,7 +311,7 @@ on_signal(uv_signal_t *h, int signum)
     struct agent *a = h->data;
 
     log_info("agent: signal %d, stopping", signum);
-    if (!a->replay_done || (a->q != NULL && memq_pending(a->q) > 0))
+    if (a->replay && (!a->replay_done || !outbox_all_acked(a->ob)))
         a->exit_code = 1;
     agent_stop(a);
 }
@@ -198,18 +319,94 @@ on_signal(uv_signal_t *h, int signum)
 static void
 agent_stop(struct agent *a)
 {
+    int i;
+
     if (a->stopping)
         return;
     a->stopping = 1;
-    if (a->cap != NULL)
-        uv_idle_stop(&a->replay_idle);
-    uv_close((uv_handle_t *)&a->replay_idle, NULL);
-    uv_timer_stop(&a->done_timer);
-    uv_close((uv_handle_t *)&a->done_timer, NULL);
+    if (!a->replay) {
+        /* the open minute is real data: spool it before leaving */
+        for (i = 0; i < a->ncaps; i++)
+            capture_flush(a->caps[i]);
+        flush_batch(a);
+    }
+    for (i = 0; i < a->ncaps; i++)
+        if (!a->replay)
+            uv_close((uv_handle_t *)&a->polls[i], NULL);
+    if (a->replay)
+        uv_close((uv_handle_t *)&a->replay_idle, NULL);
+    uv_timer_stop(&a->tick);
+    uv_close((uv_handle_t *)&a->tick, NULL);
     uv_close((uv_handle_t *)&a->sigint, NULL);
     uv_close((uv_handle_t *)&a->sigterm, NULL);
+    if (a->snmp_running)
+        snmp_stop(a->conf.snmp);
     if (a->up != NULL)
         uplink_stop(a->up);
+}
+
+/* Gives the spool directory (and what is in it) to the unprivileged user
+ * before the switch, so a spool made by an earlier root run stays usable. */
+static void
+chown_tree(const char *dir, uid_t uid, gid_t gid)
+{
+    char path[4096];
+    struct dirent *e;
+    DIR *d;
+
+    if (chown(dir, uid, gid) != 0 && errno != ENOENT)
+        log_warn("agent: chown %s", dir);
+    d = opendir(dir);
+    if (d == NULL)
+        return;
+    while ((e = readdir(d)) != NULL) {
+        if (e->d_name[0] == '.')
+            continue;
+        snprintf(path, sizeof(path), "%s/%s", dir, e->d_name);
+        if (chown(path, uid, gid) != 0)
+            log_warn("agent: chown %s", path);
+    }
+    closedir(d);
+}
+
+static void
+drop_privileges(const char *user, const char *spool)
+{
+    struct passwd *pw;
+
+    if (geteuid() != 0)
+        return;
+    if (user == NULL) {
+        log_warnx("agent: running as root: set `user` in the config to drop "
+                  "privileges after opening the captures");
+        return;
+    }
+    pw = getpwnam(user);
+    if (pw == NULL)
+        fatalx("agent: user \"%s\" does not exist", user);
+    if (spool != NULL) {
+        if (mkdir(spool, 0700) != 0 && errno != EEXIST)
+            log_warn("agent: mkdir %s", spool);
+        chown_tree(spool, pw->pw_uid, pw->pw_gid);
+    }
+    if (setgroups(1, &pw->pw_gid) != 0 ||
+        setresgid(pw->pw_gid, pw->pw_gid, pw->pw_gid) != 0 ||
+        setresuid(pw->pw_uid, pw->pw_uid, pw->pw_uid) != 0)
+        fatal("agent: cannot drop privileges to %s", user);
+    if (setuid(0) == 0)
+        fatalx("agent: privileges were not dropped");
+    log_info("agent: running as %s (uid %u)", user, (unsigned)pw->pw_uid);
+}
+
+static uint64_t
+random_u64(void)
+{
+    uint64_t v = 0;
+
+    while (v == 0)
+        if (getrandom(&v, sizeof(v), 0) != sizeof(v))
+            fatal("agent: getrandom");
+    return v;
 }
 
 int
@@ -223,6 +420,9 @@ main(int argc, char **argv)
         {"collector", required_argument, NULL, 'L'},
         {"school", required_argument, NULL, 's'},
         {"agent-id", required_argument, NULL, 'i'},
+        {"spool", required_argument, NULL, 'S'},
+        {"snmp-once", no_argument, NULL, 'O'},
+        {"target", required_argument, NULL, 'T'},
         {"verbose", no_argument, NULL, 'v'},
         {"help", no_argument, NULL, 'h'},
         {"version", no_argument, NULL, 'V'},
@@ -234,9 +434,9 @@ main(int argc, char **argv)
     struct uplink_src src;
     const char *cfile = NULL, *replay = NULL, *classes = NULL;
     const char *output = NULL, *collector = NULL, *school = NULL;
-    const char *agent_id = NULL;
-    char host[64], bootid[40];
-    int ch, check = 0, verbose = 0, errors = 0, rc;
+    const char *agent_id = NULL, *spool = NULL, *target = NULL;
+    char host[64];
+    int ch, check = 0, verbose = 0, errors = 0, once = 0, rc, i;
 
     memset(&a, 0, sizeof(a));
     while ((ch = getopt_long(argc, argv, "c:nvhV", opts, NULL)) != -1) {
@@ -250,6 +450,9 @@ main(int argc, char **argv)
         case 'L': collector = optarg; break;
         case 's': school = optarg; break;
         case 'i': agent_id = optarg; break;
+        case 'S': spool = optarg; break;
+        case 'O': once = 1; break;
+        case 'T': target = optarg; break;
         case 'h': usage(stdout); return 0;
         case 'V': printf("classband-agent %s\n", CLASSBAND_VERSION); return 0;
         default: usage(stderr); return 2;
@@ -264,17 +467,36 @@ main(int argc, char **argv)
                         "(stdout)\n");
         return 2;
     }
-    log_init("classband-agent", verbose > 1 || (verbose && !check), 0);
+    if (target != NULL && !once) {
+        fprintf(stderr, "classband-agent: --target goes with --snmp-once\n");
+        return 2;
+    }
+    log_init("classband-agent", check ? verbose > 1 : verbose, 0);
     if (agent_conf_init(&a.conf) != 0)
         fatalx("agent: out of memory");
     if (cfile != NULL) {
         rc = agent_conf_load(&a.conf, cfile, stderr);
         if (rc != 0)
             errors += rc < 0 ? 1 : rc;
-    } else if (classes == NULL) {
-        fprintf(stderr, "classband-agent: need -c FILE, or --classes CSV "
-                        "for a replay\n");
+    } else if (classes == NULL && !once) {
+        fprintf(stderr, "classband-agent: need -c FILE (or --classes CSV "
+                        "with --replay, or --snmp-once --target SPEC)\n");
         return 2;
+    }
+    if (once) {
+        if (errors > 0) {
+            agent_conf_free(&a.conf);
+            return 1;
+        }
+        if (target == NULL && snmp_set_ntargets(a.conf.snmp) == 0) {
+            fprintf(stderr, "classband-agent: --snmp-once: no snmp_target "
+                            "in the config and no --target\n");
+            agent_conf_free(&a.conf);
+            return 2;
+        }
+        rc = snmp_once(a.conf.snmp, target, stdout);
+        agent_conf_free(&a.conf);
+        return rc;
     }
     if (classes == NULL)
         classes = a.conf.classes;
@@ -291,7 +513,9 @@ main(int argc, char **argv)
     a.school = school ? school : a.conf.school;
     if (collector == NULL)
         collector = a.conf.collector;
-    if (output == NULL && !check) {
+    if (spool == NULL)
+        spool = a.conf.spool;
+    if (output == NULL) {
         if (a.school == NULL) {
             fprintf(stderr, "%s: no school code (`school` or --school)\n",
                     cfile ? cfile : "command line");
@@ -304,6 +528,11 @@ main(int argc, char **argv)
             errors++;
         }
     }
+    if (replay == NULL && a.conf.nifaces == 0 && output == NULL) {
+        fprintf(stderr, "%s: no `interface` to capture on (or --replay "
+                        "FILE)\n", cfile ? cfile : "command line");
+        errors++;
+    }
     if (errors > 0 || check) {
         if (check && errors == 0 && verbose)
             agent_conf_print(&a.conf, stdout);
@@ -312,30 +541,60 @@ main(int argc, char **argv)
     }
     if (a.school == NULL)
         a.school = "-";
-    if (replay == NULL) {
-        fprintf(stderr, "classband-agent: live capture needs `interface` "
-                        "(issue: live capture); use --replay FILE\n");
-        agent_conf_free(&a.conf);
-        return 2;
-    }
+    a.replay = replay != NULL;
+    a.output = output != NULL;
+    if (!a.replay && spool == NULL)
+        spool = DEFAULT_SPOOL;
 
     a.loop = uv_default_loop();
+    a.started = time(NULL);
     signal(SIGPIPE, SIG_IGN);
     memset(&co, 0, sizeof(co));
     co.max_devices = a.conf.max_devices;
-    if (capture_open_offline(replay, a.conf.cm, &co, on_minute, &a,
-                             &a.cap) != 0) {
-        agent_conf_free(&a.conf);
-        return 1;
+    co.filter = a.conf.bpf_filter;
+    co.snaplen = (int)a.conf.snaplen;
+    co.promisc = a.conf.promisc;
+    co.buffer_kib = (int)a.conf.buffer_kib;
+    if (a.replay) {
+        if (capture_open_offline(replay, a.conf.cm, &co, on_minute, &a,
+                                 &a.caps[0]) != 0) {
+            agent_conf_free(&a.conf);
+            return 1;
+        }
+        a.ncaps = 1;
+    } else {
+        for (i = 0; i < a.conf.nifaces; i++) {
+            if (capture_open_live(a.conf.ifaces[i], a.conf.cm, &co,
+                                  on_minute, &a, &a.caps[i]) != 0)
+                fatalx("agent: cannot capture on %s", a.conf.ifaces[i]);
+            a.ncaps++;
+        }
     }
-    a.output = output != NULL;
+    /* captures are open: nothing below needs root */
+    drop_privileges(a.conf.user, a.output ? NULL : spool);
+    if (!a.output) {
+        rc = outbox_open(spool, (uint64_t)a.conf.spool_max_mb << 20, &a.ob);
+        if (rc != 0)
+            fatalx("agent: cannot open spool %s: %s",
+                   spool ? spool : "(memory)", strerror(-rc));
+    }
     buf_init(&a.recs, WIRE_MAX_PAYLOAD - 64);
-    uv_idle_init(a.loop, &a.replay_idle);
-    a.replay_idle.data = &a;
-    uv_idle_start(&a.replay_idle, replay_step);
-    uv_timer_init(a.loop, &a.done_timer);
-    a.done_timer.data = &a;
-    uv_timer_start(&a.done_timer, check_done, 100, 100);
+    if (a.replay) {
+        uv_idle_init(a.loop, &a.replay_idle);
+        a.replay_idle.data = &a;
+        uv_idle_start(&a.replay_idle, replay_step);
+    } else {
+        for (i = 0; i < a.ncaps; i++) {
+            if (uv_poll_init(a.loop, &a.polls[i], capture_fd(a.caps[i])) != 0)
+                fatalx("agent: cannot poll capture %s", a.conf.ifaces[i]);
+            a.polls[i].data = &a;
+            uv_poll_start(&a.polls[i], UV_READABLE, on_readable);
+        }
+    }
+    uv_timer_init(a.loop, &a.tick);
+    a.tick.data = &a;
+    a.last_status_min = (int64_t)time(NULL) / 60 * 60;
+    uv_timer_start(&a.tick, on_tick, 100, a.replay ? 100 : 1000);
     uv_signal_init(a.loop, &a.sigint);
     uv_signal_init(a.loop, &a.sigterm);
     a.sigint.data = a.sigterm.data = &a;
@@ -343,10 +602,7 @@ main(int argc, char **argv)
     uv_signal_start(&a.sigterm, on_signal, SIGTERM);
 
     if (!a.output) {
-        a.q = memq_new(random_u64());
-        if (a.q == NULL)
-            fatalx("agent: out of memory");
-        memq_src(a.q, &src);
+        outbox_src(a.ob, &src);
         memset(&uo, 0, sizeof(uo));
         uo.collector = collector;
         uo.window = a.conf.window;
@@ -359,18 +615,27 @@ main(int argc, char **argv)
         snprintf(uo.hello.school, sizeof(uo.hello.school), "%s", a.school);
         snprintf(uo.hello.version, sizeof(uo.hello.version),
                  "classband-agent %s", CLASSBAND_VERSION);
-        snprintf(bootid, sizeof(bootid), "%016llx%016llx",
-                 (unsigned long long)random_u64(),
+        snprintf(uo.hello.boot_id, sizeof(uo.hello.boot_id),
+                 "%016llx%016llx", (unsigned long long)random_u64(),
                  (unsigned long long)random_u64());
-        snprintf(uo.hello.boot_id, sizeof(uo.hello.boot_id), "%s", bootid);
-        if (uplink_start(a.loop, &uo, &src, NULL, &a, &a.up) != 0)
+        if (uplink_start(a.loop, &uo, &src, on_config, &a, &a.up) != 0)
             return 1;
+        if (!a.replay && snmp_set_ntargets(a.conf.snmp) > 0) {
+            if (snmp_start(a.conf.snmp, a.loop, on_snmp, &a) != 0)
+                log_warnx("agent: SNMP polling could not start");
+            else
+                a.snmp_running = 1;
+        }
     }
+    log_info("agent: version %s, school %s, %s %s", CLASSBAND_VERSION,
+             a.school, a.replay ? "replaying" : "capturing on",
+             a.replay ? replay : a.conf.ifaces[0]);
     uv_run(a.loop, UV_RUN_DEFAULT);
     if (fflush(stdout) != 0)
         a.exit_code = 1;
-    capture_free(a.cap);
-    memq_free(a.q);
+    for (i = 0; i < a.ncaps; i++)
+        capture_free(a.caps[i]);
+    outbox_close(a.ob);
     buf_free(&a.recs);
     uv_loop_close(a.loop);
     agent_conf_free(&a.conf);

@@ -20,6 +20,7 @@ struct storage {
     sqlite3_stmt *stream_put;
     sqlite3_stmt *ins_class;
     sqlite3_stmt *ins_capture;
+    sqlite3_stmt *ins_status;
 };
 
 static int
@@ -126,6 +127,11 @@ prepare_all(struct storage *st)
              "bytes_down, pkts_up, pkts_down, peak_up_bps, peak_down_bps, "
              "devices, agent_id) VALUES (?,?,?,?,?,?,?,?,?,?,?)")) != 0)
         return rc;
+    if ((rc = prepare(st, &st->ins_status,
+             "INSERT INTO agent_status (minute, school, agent_id, "
+             "backlog_batches, dropped_batches, dropped_rows, uptime_s) "
+             "VALUES (?,?,?,?,?,?,?)")) != 0)
+        return rc;
     return prepare(st, &st->ins_capture,
              "INSERT INTO capture_minute (minute, school, agent_id, source, "
              "pkts_seen, pcap_recv, pcap_drop, pcap_ifdrop, if_pkts, "
@@ -199,6 +205,7 @@ storage_close(struct storage *st)
     sqlite3_finalize(st->stream_put);
     sqlite3_finalize(st->ins_class);
     sqlite3_finalize(st->ins_capture);
+    sqlite3_finalize(st->ins_status);
     sqlite3_close(st->db);
     free(st->path);
     free(st);
@@ -346,6 +353,28 @@ put_capture(struct storage *st, const char *agent_id, const char *school,
     return step_done(st, s, "insert capture_minute");
 }
 
+static int
+put_status(struct storage *st, const char *agent_id, const char *school,
+           struct wire_rd *body)
+{
+    struct wire_agent_status r;
+    sqlite3_stmt *s = st->ins_status;
+
+    if (wire_agent_status_decode(body, &r) != 0)
+        return -EPROTO;
+    sqlite3_bind_int64(s, 1, r.minute);
+    sqlite3_bind_text(s, 2, school, -1, SQLITE_STATIC);
+    sqlite3_bind_text(s, 3, agent_id, -1, SQLITE_STATIC);
+    if (bind_u64(s, 4, r.backlog_batches, 0) ||
+        bind_u64(s, 5, r.dropped_batches, 0) ||
+        bind_u64(s, 6, r.dropped_rows, 0) || bind_u64(s, 7, r.uptime_s, 0)) {
+        sqlite3_reset(s);
+        sqlite3_clear_bindings(s);
+        return -EPROTO;
+    }
+    return step_done(st, s, "insert agent_status");
+}
+
 typedef int (*rec_fn)(struct storage *, const char *, const char *,
                       struct wire_rd *);
 
@@ -356,6 +385,7 @@ static const struct {
 } rec_handlers[] = {
     {WIRE_REC_CLASS_MIN, put_class},
     {WIRE_REC_CAPTURE_MIN, put_capture},
+    {WIRE_REC_AGENT_STATUS, put_status},
 };
 
 static rec_fn

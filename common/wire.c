@@ -419,6 +419,19 @@ wire_batch_add_capture_min(struct buf *b, const struct wire_capture_min *r)
 }
 
 void
+wire_batch_add_agent_status(struct buf *b, const struct wire_agent_status *r)
+{
+    size_t off = rec_begin(b, WIRE_REC_AGENT_STATUS);
+
+    wire_put_u64(b, (uint64_t)r->minute);
+    wire_put_u64(b, r->backlog_batches);
+    wire_put_u64(b, r->dropped_batches);
+    wire_put_u64(b, r->dropped_rows);
+    wire_put_u64(b, r->uptime_s);
+    rec_end(b, off);
+}
+
+void
 wire_batch_add_raw(struct buf *b, uint8_t rtype, const uint8_t *body,
                    uint16_t len)
 {
@@ -498,6 +511,19 @@ wire_capture_min_decode(struct wire_rd *body, struct wire_capture_min *r)
     r->egress_bytes = wire_get_u64(body);
     r->unclassified_pkts = wire_get_u64(body);
     r->unclassified_bytes = wire_get_u64(body);
+    if (wire_rd_done(body) != 0 || r->minute % 60 != 0)
+        return -EPROTO;
+    return 0;
+}
+
+int
+wire_agent_status_decode(struct wire_rd *body, struct wire_agent_status *r)
+{
+    r->minute = (int64_t)wire_get_u64(body);
+    r->backlog_batches = wire_get_u64(body);
+    r->dropped_batches = wire_get_u64(body);
+    r->dropped_rows = wire_get_u64(body);
+    r->uptime_s = wire_get_u64(body);
     if (wire_rd_done(body) != 0 || r->minute % 60 != 0)
         return -EPROTO;
     return 0;

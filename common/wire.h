@@ -34,6 +34,7 @@ enum wire_type {
 enum wire_rec {
     WIRE_REC_CLASS_MIN = 1,   /* per class per minute traffic */
     WIRE_REC_CAPTURE_MIN = 2, /* per capture source per minute: completeness */
+    WIRE_REC_AGENT_STATUS = 3, /* per minute: spool backlog, losses */
 };
 
 #define WIRE_UNKNOWN UINT64_MAX /* a counter the agent could not read */
@@ -145,11 +146,23 @@ struct wire_capture_min {
     uint64_t unclassified_pkts, unclassified_bytes; /* local, no class */
 };
 
+/* The agent's own health, once a minute. Counts are cumulative over the
+ * life of the spool, so a lost status record loses nothing. */
+struct wire_agent_status {
+    int64_t minute;
+    uint64_t backlog_batches; /* appended, not yet acknowledged */
+    uint64_t dropped_batches; /* spool full, corruption, failed appends */
+    uint64_t dropped_rows;
+    uint64_t uptime_s;        /* since the agent started */
+};
+
 /* Builder: begin, add records, end. Fails (sticky) past max_payload. */
 void wire_batch_begin(struct buf *b, uint64_t stream, uint64_t seq);
 void wire_batch_add_class_min(struct buf *b, const struct wire_class_min *r);
 void wire_batch_add_capture_min(struct buf *b,
                                 const struct wire_capture_min *r);
+void wire_batch_add_agent_status(struct buf *b,
+                                 const struct wire_agent_status *r);
 /* Appends a record whose body the caller has encoded already. */
 void wire_batch_add_raw(struct buf *b, uint8_t rtype, const uint8_t *body,
                         uint16_t len);
@@ -168,5 +181,7 @@ int wire_batch_next(struct wire_batch_it *it, uint8_t *rtype,
                     struct wire_rd *body);
 int wire_class_min_decode(struct wire_rd *body, struct wire_class_min *r);
 int wire_capture_min_decode(struct wire_rd *body, struct wire_capture_min *r);
+int wire_agent_status_decode(struct wire_rd *body,
+                             struct wire_agent_status *r);
 
 #endif /* WIRE_H */
