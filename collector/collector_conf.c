@@ -1,4 +1,5 @@
 /* collector_conf: see collector_conf.h. */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -6,6 +7,30 @@
 #include "conf.h"
 
 #define AT(f) CONF_AT(struct collector_conf, f)
+
+/* http_token may repeat: one line per dashboard or scraper. */
+static int
+add_token(void *obj, int argc, char **argv, char *err, size_t errlen)
+{
+    struct collector_conf *c = obj;
+    char **t;
+
+    if (argc != 2 || strlen(argv[1]) < 16) {
+        snprintf(err, errlen, "http_token takes one token of at least 16 "
+                              "characters");
+        return -1;
+    }
+    t = realloc(c->http_tokens, (c->http_ntokens + 1) * sizeof(*t));
+    if (t == NULL || (t[c->http_ntokens] = strdup(argv[1])) == NULL) {
+        if (t != NULL)
+            c->http_tokens = t;
+        snprintf(err, errlen, "out of memory");
+        return -1;
+    }
+    c->http_tokens = t;
+    c->http_ntokens++;
+    return 0;
+}
 
 static const struct conf_key collector_keys[] = {
     {"listen", CONF_STR, 0, 0, AT(listen), NULL},
@@ -16,6 +41,11 @@ static const struct conf_key collector_keys[] = {
     {"idle_timeout", CONF_UINT, 10, 86400, AT(idle_timeout), NULL},
     {"hello_timeout", CONF_UINT, 1, 3600, AT(hello_timeout), NULL},
     {"group_commit", CONF_UINT, 1, 100000, AT(group_commit), NULL},
+    {"http_listen", CONF_STR, 0, 0, AT(http_listen), NULL},
+    {"http_token", CONF_FUNC, 0, 0, 0, add_token},
+    {"http_cors_origin", CONF_STR, 0, 0, AT(http_cors_origin), NULL},
+    {"http_web_dir", CONF_STR, 0, 0, AT(http_web_dir), NULL},
+    {"http_threads", CONF_UINT, 1, 64, AT(http_threads), NULL},
     {NULL, 0, 0, 0, 0, NULL},
 };
 
@@ -29,6 +59,7 @@ collector_conf_defaults(struct collector_conf *c)
     c->idle_timeout = 300;
     c->hello_timeout = 30;
     c->group_commit = 512;
+    c->http_threads = 2;
 }
 
 int
@@ -65,12 +96,31 @@ collector_conf_print(const struct collector_conf *c, FILE *out)
     fprintf(out, "idle_timeout %u\n", c->idle_timeout);
     fprintf(out, "hello_timeout %u\n", c->hello_timeout);
     fprintf(out, "group_commit %u\n", c->group_commit);
+    fprintf(out, "http_listen %s\n", c->http_listen ? c->http_listen
+                                                    : "(unset)");
+    fprintf(out, "http_token (%u set)\n", c->http_ntokens);
+    if (c->http_cors_origin != NULL)
+        fprintf(out, "http_cors_origin %s\n", c->http_cors_origin);
+    if (c->http_web_dir != NULL)
+        fprintf(out, "http_web_dir %s\n", c->http_web_dir);
+    fprintf(out, "http_threads %u\n", c->http_threads);
 }
 
 void
 collector_conf_free(struct collector_conf *c)
 {
+    unsigned i;
+
     free(c->listen);
     free(c->db);
     c->listen = c->db = NULL;
+    for (i = 0; i < c->http_ntokens; i++)
+        free(c->http_tokens[i]);
+    free(c->http_tokens);
+    free(c->http_listen);
+    free(c->http_cors_origin);
+    free(c->http_web_dir);
+    c->http_tokens = NULL;
+    c->http_ntokens = 0;
+    c->http_listen = c->http_cors_origin = c->http_web_dir = NULL;
 }

@@ -14,6 +14,12 @@ struct collector_conf {
     unsigned idle_timeout; /* seconds */
     unsigned hello_timeout;
     unsigned group_commit; /* batches per transaction at most */
+    char *http_listen;     /* HTTP API/dashboard, HOST:PORT; NULL: off */
+    char **http_tokens;    /* read tokens (http_token, repeatable) */
+    unsigned http_ntokens;
+    char *http_cors_origin;
+    char *http_web_dir;    /* dashboard files; NULL: built-in default */
+    unsigned http_threads;
 };
 
 void collector_conf_defaults(struct collector_conf *c);

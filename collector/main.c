@@ -8,10 +8,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <uv.h>
 
 #include "collector_conf.h"
+#include "http.h"
 #include "log.h"
 #include "rowjson.h"
 #include "server.h"
@@ -24,7 +26,7 @@ usage(FILE *f)
 {
     fprintf(f,
         "usage: classband-collector serve [-c FILE] [--listen HOST:PORT] "
-        "[--db FILE] [-n] [-v]\n"
+        "[--db FILE] [--http HOST:PORT] [-n] [-v]\n"
         "       classband-collector query --db FILE [--school CODE] "
         "[--from T] [--to T]\n"
         "       classband-collector import schools|classes|areas FILE.csv "
@@ -47,7 +49,35 @@ struct serve_ctx {
     struct writer *w;
     uv_signal_t sigint, sigterm;
     int stopping;
+    struct http *http;          /* NULL when http_listen is unset */
+    struct http_live live;      /* agent-side figures for /metrics */
+    uv_timer_t live_timer;
 };
+
+/* The writer's done callback: notes the commit latency for /metrics, then
+ * hands the job to the server (which may free it). */
+static void
+serve_job_done(void *arg, struct writer_job *job)
+{
+    struct serve_ctx *x = arg;
+
+    if (job->kind == WRITER_BATCH && job->rc == STORAGE_STORED)
+        http_live_commit(&x->live, job->commit_us);
+    server_job_done(x->srv, job);
+}
+
+/* Copies the server's counters for the HTTP threads, once a second. */
+static void
+on_live_timer(uv_timer_t *t)
+{
+    struct serve_ctx *x = t->data;
+    const struct server_stats *ss = server_stats(x->srv);
+
+    http_live_update(&x->live, ss->conns_open, ss->conns_total,
+                     ss->batches_stored, ss->batches_duplicate,
+                     ss->frames_rejected, ss->bytes_in, writer_depth(x->w),
+                     (int64_t)time(NULL), (int64_t)uv_now(x->loop));
+}
 
 static void
 on_signal(uv_signal_t *h, int signum)
@@ -61,6 +91,8 @@ on_signal(uv_signal_t *h, int signum)
              signum);
     server_stop(x->srv);
     writer_stop(x->w);
+    if (x->http != NULL)
+        uv_close((uv_handle_t *)&x->live_timer, NULL);
     uv_close((uv_handle_t *)&x->sigint, NULL);
     uv_close((uv_handle_t *)&x->sigterm, NULL);
 }
@@ -72,6 +104,7 @@ cmd_serve(int argc, char **argv)
         {"config", required_argument, NULL, 'c'},
         {"listen", required_argument, NULL, 'l'},
         {"db", required_argument, NULL, 'd'},
+        {"http", required_argument, NULL, 'H'},
         {"verbose", no_argument, NULL, 'v'},
         {"check", no_argument, NULL, 'n'},
         {"help", no_argument, NULL, 'h'},
@@ -81,15 +114,17 @@ cmd_serve(int argc, char **argv)
     struct serve_ctx x;
     struct server_opts so;
     struct storage *st;
-    const char *cfile = NULL, *listen = NULL, *db = NULL;
+    const char *cfile = NULL, *listen = NULL, *db = NULL, *http = NULL;
+    struct http_opts ho;
     int ch, verbose = 0, check = 0, rc;
 
     collector_conf_defaults(&conf);
-    while ((ch = getopt_long(argc, argv, "c:l:d:vnh", opts, NULL)) != -1) {
+    while ((ch = getopt_long(argc, argv, "c:l:d:H:vnh", opts, NULL)) != -1) {
         switch (ch) {
         case 'c': cfile = optarg; break;
         case 'l': listen = optarg; break;
         case 'd': db = optarg; break;
+        case 'H': http = optarg; break;
         case 'v': verbose++; break;
         case 'n': check = 1; break;
         case 'h': usage(stdout); return 0;
@@ -112,6 +147,10 @@ cmd_serve(int argc, char **argv)
         free(conf.db);
         conf.db = strdup(db);
     }
+    if (http != NULL) {
+        free(conf.http_listen);
+        conf.http_listen = strdup(http);
+    }
     if (collector_conf_check(&conf, stderr) != 0) {
         collector_conf_free(&conf);
         return 1;
@@ -128,8 +167,9 @@ cmd_serve(int argc, char **argv)
     memset(&x, 0, sizeof(x));
     x.loop = uv_default_loop();
     signal(SIGPIPE, SIG_IGN);
-    if ((rc = writer_start(x.loop, st, conf.group_commit, server_job_done,
-                           NULL, &x.w)) != 0)
+    http_live_init(&x.live, (int64_t)time(NULL));
+    if ((rc = writer_start(x.loop, st, conf.group_commit, serve_job_done,
+                           &x, &x.w)) != 0)
         fatalx("collector: writer thread: %s", strerror(-rc));
     memset(&so, 0, sizeof(so));
     so.listen = conf.listen;
@@ -140,8 +180,23 @@ cmd_serve(int argc, char **argv)
     so.hello_timeout_s = conf.hello_timeout;
     if (server_start(x.loop, &so, x.w, &x.srv) != 0)
         fatalx("collector: cannot listen on %s", conf.listen);
-    /* the writer was started before the server existed */
-    writer_set_arg(x.w, x.srv);
+    /* serve_job_done reads x.srv, set just above */
+    if (conf.http_listen != NULL) {
+        memset(&ho, 0, sizeof(ho));
+        ho.listen = conf.http_listen;
+        ho.db = conf.db;
+        ho.tokens = (const char *const *)conf.http_tokens;
+        ho.ntokens = conf.http_ntokens;
+        ho.cors_origin = conf.http_cors_origin;
+        ho.web_dir = conf.http_web_dir;
+        ho.threads = conf.http_threads;
+        ho.live = &x.live;
+        if (http_start(&ho, &x.http) != 0)
+            fatalx("collector: cannot serve HTTP on %s", conf.http_listen);
+        uv_timer_init(x.loop, &x.live_timer);
+        x.live_timer.data = &x;
+        uv_timer_start(&x.live_timer, on_live_timer, 0, 1000);
+    }
     uv_signal_init(x.loop, &x.sigint);
     uv_signal_init(x.loop, &x.sigterm);
     x.sigint.data = x.sigterm.data = &x;
@@ -150,6 +205,7 @@ cmd_serve(int argc, char **argv)
     log_info("collector: version %s listening on %s (port %d), db %s",
              CLASSBAND_VERSION, conf.listen, server_port(x.srv), conf.db);
     uv_run(x.loop, UV_RUN_DEFAULT);
+    http_stop(x.http);
     server_free(x.srv);
     uv_loop_close(x.loop);
     collector_conf_free(&conf);
