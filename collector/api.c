@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <jansson.h>
 #include <sqlite3.h>
@@ -17,6 +18,7 @@
 #include "calendar.h"
 #include "metrics.h"
 #if __has_include("report.h")
+#include "evaluate.h"
 #include "report.h"
 #define API_HAVE_REPORT 1
 #endif
@@ -887,7 +889,7 @@ h_agents(struct req *r)
 {
     const char *school = arg_str(r, "school");
     long long limit, offset, window;
-    sqlite3_stmt *s, *sst, *cap;
+    sqlite3_stmt *s, *sst, *cap, *ast = NULL;
     json_t *o, *items, *it;
     int64_t total = 0, from;
     size_t i;
@@ -942,6 +944,16 @@ h_agents(struct req *r)
         json_decref(items);
         return NULL;
     }
+    if (api_has_table(r->st, "agent_status") &&
+        prep(r, "SELECT minute, backlog_batches, dropped_batches,"
+                " dropped_rows, uptime_s FROM agent_status"
+                " WHERE agent_id = ? ORDER BY minute DESC LIMIT 1",
+             &ast) != 0) {
+        sqlite3_finalize(sst);
+        sqlite3_finalize(cap);
+        json_decref(items);
+        return NULL;
+    }
     json_array_foreach(items, i, it) {
         const char *aid = json_string_value(json_object_get(it, "agent_id"));
         json_t *streams = json_array(), *c;
@@ -971,10 +983,25 @@ h_agents(struct req *r)
                             json_real(100.0 * (double)mins /
                                       (double)(window / 60)));
         json_object_set_new(it, "capture", c);
-        /* what the protocol does not carry yet (docs/API.md) */
-        json_object_set_new(it, "spool_backlog", json_null());
-        json_object_set_new(it, "dropped_rows", json_null());
+        /* the agent's latest own report (AGENT_STATUS records), when
+         * the store and the agent have them */
+        json_object_set_new(it, "status", json_null());
+        if (ast != NULL) {
+            sqlite3_reset(ast);
+            sqlite3_bind_text(ast, 1, aid, -1, SQLITE_TRANSIENT);
+            rc = sqlite3_step(ast);
+            if (rc == SQLITE_ROW) {
+                json_object_set_new(it, "status", row_object(ast));
+            } else if (rc != SQLITE_DONE) {
+                sqlite3_finalize(sst);
+                sqlite3_finalize(cap);
+                sqlite3_finalize(ast);
+                json_decref(items);
+                return fail_sql(r, rc);
+            }
+        }
     }
+    sqlite3_finalize(ast);
     sqlite3_finalize(sst);
     sqlite3_finalize(cap);
     o = json_pack("{s:I, s:I, s:I}", "total", (json_int_t)total, "limit",
@@ -1179,6 +1206,8 @@ h_evaluation(struct req *r, const char *which)
 /* /report.csv                                                          */
 
 #ifdef API_HAVE_REPORT
+/* The report module writes files (to a temporary name, then renamed), so
+ * the CSV is made in a private temporary directory and read back. */
 static int
 h_report(struct req *r, struct api_resp *out)
 {
@@ -1186,12 +1215,12 @@ h_report(struct req *r, struct api_resp *out)
     const char *pack = arg_str(r, "pack"), *lang = arg_str(r, "lang"),
                *enc = arg_str(r, "encoding"), *district = arg_str(r,
                                                                  "district");
+    char dir[] = "/tmp/classband-report.XXXXXX", path[64];
     long long year;
-    char *buf = NULL;
-    size_t len = 0;
-    FILE *f, *errs;
-    char *ebuf = NULL;
-    size_t elen = 0;
+    int64_t id;
+    char *ebuf = NULL, *body = NULL;
+    size_t elen = 0, blen = 0, cap = 0;
+    FILE *errs, *f;
     int rc;
 
     if (arg_int(r, "year", 0, 1970, 9999, &year) != 0)
@@ -1201,51 +1230,84 @@ h_report(struct req *r, struct api_resp *out)
         return -1;
     }
     memset(&ro, 0, sizeof(ro));
-    ro.pack = pack;
-    ro.year = (int)year;
-    ro.district = district;
-    ro.lang = lang ? lang : "zh";
-    ro.encoding = enc ? enc : "utf-8";
-    if (strcmp(ro.lang, "zh") != 0 && strcmp(ro.lang, "en") != 0) {
+    if (lang == NULL || strcmp(lang, "zh") == 0)
+        ro.zh = 1;
+    else if (strcmp(lang, "en") != 0) {
         fail(r, 400, "lang is zh or en");
         return -1;
     }
-    if (strcmp(ro.encoding, "utf-8") != 0 && strcmp(ro.encoding, "gbk")) {
+    if (enc == NULL || strcmp(enc, "utf-8") == 0)
+        ro.encoding = TEXTCONV_UTF8;
+    else if (strcmp(enc, "gbk") == 0)
+        ro.encoding = TEXTCONV_GBK;
+    else {
         fail(r, 400, "encoding is utf-8 or gbk");
         return -1;
     }
-    f = open_memstream(&buf, &len);
+    rc = evaluate_latest(r->st, pack, (int)year, district, &id);
+    if (rc == -ENOENT) {
+        fail(r, 404, "no evaluation of %s for %lld%s%.60s", pack, year,
+             district ? " in " : "", district ? district : "");
+        return -1;
+    }
+    if (rc != 0) {
+        fail(r, 503, "store busy or query over its time budget");
+        return -1;
+    }
+    if (mkdtemp(dir) == NULL) {
+        fail(r, 500, "cannot make a temporary directory");
+        return -1;
+    }
+    snprintf(path, sizeof(path), "%s/report.csv", dir);
+    ro.output = path;
     errs = open_memstream(&ebuf, &elen);
-    if (f == NULL || errs == NULL) {
-        if (f)
-            fclose(f);
-        if (errs)
-            fclose(errs);
-        free(buf);
-        free(ebuf);
+    if (errs == NULL) {
+        rmdir(dir);
         fail(r, 500, "out of memory");
         return -1;
     }
-    rc = report_write(r->st, &ro, f, errs);
-    fclose(f);
+    rc = report_write(r->st, id, &ro, errs);
     fclose(errs);
+    if (rc == 0 && (f = fopen(path, "rb")) != NULL) {
+        char chunk[8192];
+        size_t n;
+
+        while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0) {
+            if (blen + n > cap) {
+                char *nb;
+                cap = (blen + n) * 2;
+                if ((nb = realloc(body, cap)) == NULL) {
+                    rc = -ENOMEM;
+                    break;
+                }
+                body = nb;
+            }
+            memcpy(body + blen, chunk, n);
+            blen += n;
+        }
+        fclose(f);
+    } else if (rc == 0) {
+        rc = -EIO;
+    }
+    unlink(path);
+    rmdir(dir);
     if (rc != 0) {
-        size_t n = elen;
+        size_t n = ebuf ? strlen(ebuf) : 0;
         while (n > 0 && (ebuf[n - 1] == '\n' || ebuf[n - 1] == '\r'))
             ebuf[--n] = '\0';
         fail(r, rc == -ENOENT ? 404 : 503, "report: %.150s",
              ebuf && *ebuf ? ebuf : "failed");
-        free(buf);
         free(ebuf);
+        free(body);
         return -1;
     }
     free(ebuf);
     out->status = 200;
-    out->ctype = strcmp(ro.encoding, "gbk") == 0 ?
+    out->ctype = ro.encoding == TEXTCONV_GBK ?
                  "text/csv; charset=gbk; header=present" :
                  "text/csv; charset=utf-8; header=present";
-    out->body = buf;
-    out->len = len;
+    out->body = body ? body : strdup("");
+    out->len = blen;
     snprintf(out->disposition, sizeof(out->disposition),
              "attachment; filename=\"classband-%s-%lld%s%s.csv\"", pack,
              year, district && is_ident(district) ? "-" : "",

@@ -30,6 +30,9 @@ enum fam {
     F_AGENT_BATCHES,
     F_AGENT_COMPLETE,
     F_AGENT_DROP,
+    F_AGENT_BACKLOG,
+    F_AGENT_LOST_BATCHES,
+    F_AGENT_LOST_ROWS,
     F_EVAL_TIME,
     F_RULE_SHARE,
     F_RULE_REQUIRED,
@@ -70,6 +73,13 @@ static const struct {
      "reported."},
     {"classband_agent_pcap_dropped_packets", "gauge",
      "Packets libpcap dropped at the agent over the last hour."},
+    {"classband_agent_spool_backlog_batches", "gauge",
+     "Batches in the agent's spool not yet acknowledged (its latest "
+     "status)."},
+    {"classband_agent_dropped_batches_total", "counter",
+     "Batches the agent's spool lost (full, corrupt, failed appends)."},
+    {"classband_agent_dropped_rows_total", "counter",
+     "Rows of the batches the agent's spool lost."},
     {"classband_evaluation_timestamp_seconds", "gauge",
      "When the latest evaluation of a pack, year and district was made."},
     {"classband_evaluation_rule_share_ratio", "gauge",
@@ -330,9 +340,9 @@ out:
 }
 
 static int
-agents(sqlite3 *db, struct out *o, int64_t now)
+agents(sqlite3 *db, struct out *o, int64_t now, int has_status)
 {
-    sqlite3_stmt *s = NULL, *cap = NULL;
+    sqlite3_stmt *s = NULL, *cap = NULL, *ast = NULL;
     char a[512], b[512], c[512];
     int rc;
 
@@ -346,6 +356,11 @@ agents(sqlite3 *db, struct out *o, int64_t now)
             "SELECT COUNT(DISTINCT minute), SUM(pcap_drop) FROM capture_minute"
             " WHERE school = ? AND minute >= ? AND minute < ?"
             " AND agent_id = ?", -1, &cap, NULL);
+    if (rc == SQLITE_OK && has_status)
+        rc = sqlite3_prepare_v2(db,
+            "SELECT backlog_batches, dropped_batches, dropped_rows"
+            " FROM agent_status WHERE agent_id = ?"
+            " ORDER BY minute DESC LIMIT 1", -1, &ast, NULL);
     if (rc != SQLITE_OK)
         goto out;
     while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
@@ -375,10 +390,30 @@ agents(sqlite3 *db, struct out *o, int64_t now)
                 "classband_agent_pcap_dropped_packets{agent=\"%s\","
                 "school=\"%s\"} %" PRId64 "\n", a, b,
                 col64(cap, 1));
+        if (ast == NULL)
+            continue;
+        sqlite3_reset(ast);
+        sqlite3_bind_value(ast, 1, sqlite3_column_value(s, 0));
+        rc = sqlite3_step(ast);
+        if (rc == SQLITE_DONE)
+            continue;
+        if (rc != SQLITE_ROW)
+            goto out;
+        fprintf(o->f[F_AGENT_BACKLOG],
+                "classband_agent_spool_backlog_batches{agent=\"%s\","
+                "school=\"%s\"} %" PRId64 "\n", a, b, col64(ast, 0));
+        fprintf(o->f[F_AGENT_LOST_BATCHES],
+                "classband_agent_dropped_batches_total{agent=\"%s\","
+                "school=\"%s\"} %" PRId64 "\n", a, b, col64(ast, 1));
+        fprintf(o->f[F_AGENT_LOST_ROWS],
+                "classband_agent_dropped_rows_total{agent=\"%s\","
+                "school=\"%s\"} %" PRId64 "\n", a, b, col64(ast, 2));
+        rc = SQLITE_ROW;
     }
 out:
     sqlite3_finalize(s);
     sqlite3_finalize(cap);
+    sqlite3_finalize(ast);
     return rc == SQLITE_DONE ? 0 : -EIO;
 }
 
@@ -485,7 +520,7 @@ metrics_prom_render(struct storage *st, const struct http_live *live,
         rc = schools(db, &o, api_has_table(st, "schools"),
                      api_has_table(st, "classes"));
     if (rc == 0)
-        rc = agents(db, &o, now);
+        rc = agents(db, &o, now, api_has_table(st, "agent_status"));
     if (rc == 0 && api_has_table(st, "evaluation_school"))
         rc = evaluations(db, &o);
     sqlite3_exec(db, "COMMIT", NULL, NULL, NULL);
