@@ -137,8 +137,8 @@ evaluate_run(struct storage *st, const struct evaluate_params *p, FILE *errs,
     if (sqlite3_prepare_v2(db,
                            "INSERT INTO evaluations (pack, version, year, "
                            "rules_year, district, period_from, period_to, "
-                           "min_days, stale_days, created) VALUES "
-                           "(?1,?2,?3,?4,?5,?6,?7,?8,?9,?10)",
+                           "min_days, stale_days, created, calendar) VALUES "
+                           "(?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11)",
                            -1, &ev, NULL) != SQLITE_OK)
         goto fail;
     sqlite3_bind_text(ev, 1, pack.name, -1, SQLITE_STATIC);
@@ -151,6 +151,7 @@ evaluate_run(struct storage *st, const struct evaluate_params *p, FILE *errs,
     sqlite3_bind_int(ev, 8, p->min_days);
     sqlite3_bind_int(ev, 9, p->stale_days);
     sqlite3_bind_int64(ev, 10, p->now);
+    sqlite3_bind_text(ev, 11, cal.source, -1, SQLITE_STATIC);
     if (sqlite3_step(ev) != SQLITE_DONE)
         goto fail;
     id = sqlite3_last_insert_rowid(db);
@@ -320,7 +321,7 @@ evaluate_info(struct storage *st, int64_t eval_id, struct evaluate_info *out)
     memset(out, 0, sizeof(*out));
     if (sqlite3_prepare_v2(db, "SELECT pack, version, district, year, "
                            "rules_year, min_days, stale_days, period_from, "
-                           "period_to, created FROM evaluations WHERE id = "
+                           "period_to, created, calendar FROM evaluations WHERE id = "
                            "?1", -1, &s, NULL) != SQLITE_OK)
         return -EIO;
     sqlite3_bind_int64(s, 1, eval_id);
@@ -339,6 +340,8 @@ evaluate_info(struct storage *st, int64_t eval_id, struct evaluate_info *out)
         out->from = sqlite3_column_int64(s, 7);
         out->to = sqlite3_column_int64(s, 8);
         out->created = sqlite3_column_int64(s, 9);
+        snprintf(out->calendar, sizeof(out->calendar), "%s",
+                 (const char *)sqlite3_column_text(s, 10));
         rc = 0;
     } else {
         rc = rc == SQLITE_DONE ? -ENOENT : -EIO;

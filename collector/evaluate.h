@@ -55,6 +55,7 @@ struct evaluate_info {
     char pack[72], version[72], district[256];
     int year, rules_year, min_days, stale_days;
     int64_t from, to, created;
+    char calendar[160];
 };
 int evaluate_info(struct storage *st, int64_t eval_id,
                   struct evaluate_info *out);

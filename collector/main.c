@@ -12,6 +12,7 @@
 
 #include <uv.h>
 
+#include "cli_compliance.h"
 #include "collector_conf.h"
 #include "http.h"
 #include "log.h"
@@ -285,6 +286,12 @@ static const struct {
     {"serve", cmd_serve},
     {"query", cmd_query},
     /* compliance subcommands (collector/cli_compliance.c) go below */
+    {"import", cli_import},
+    {"calendar", cli_calendar},
+    {"pack", cli_pack},
+    {"evaluate", cli_evaluate},
+    {"report", cli_report},
+    {"registry", cli_registry},
 };
 
 int

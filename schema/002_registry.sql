@@ -115,6 +115,7 @@ CREATE TABLE evaluations (
     period_to   INTEGER NOT NULL,           -- exclusive; capped at "now"
     min_days    INTEGER NOT NULL,
     stale_days  INTEGER NOT NULL,
+    calendar    TEXT NOT NULL,              -- calendar source used
     created     INTEGER NOT NULL
 );
 CREATE INDEX evaluations_key ON evaluations (pack, year, district, id);
