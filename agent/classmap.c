@@ -4,9 +4,10 @@
  * length, kept sorted from the longest length down, separately for class
  * prefixes and local prefixes. A lookup masks the address once per length
  * and probes; a school has a handful of distinct lengths (/24, /16, /8,
- * /64...), so an IPv4 lookup is a few multiplications and cache lines. Keys
- * are two 64-bit words; an IPv4 address sits in the top 32 bits of the
- * first. The rule list is kept beside the tables for duplicate checks and
+ * /64...), so a lookup is a few multiplications and cache lines. IPv4 keys
+ * are 32-bit with 8-byte slots, and an 8 KiB bitmap of the /16s that any
+ * IPv4 rule touches answers most remote (non-local) addresses at once; IPv6
+ * keys are two 64-bit words. The rule list is kept beside the tables for duplicate checks and
  * for printing. Nothing is freed or moved during a lookup. */
 #include <arpa/inet.h>
 #include <ctype.h>
@@ -42,6 +43,25 @@ struct lpm {
     struct lpm_level lv[129]; /* sorted by len, longest first */
 };
 
+/* IPv4 has its own tables with 8-byte slots: a school's class table then
+ * fits in a few KiB of cache. */
+struct lpm4_slot {
+    uint32_t key;
+    int32_t val;
+};
+
+struct lpm4_level {
+    uint32_t mask;
+    unsigned len;
+    size_t capmask, n;
+    struct lpm4_slot *slots;
+};
+
+struct lpm4 {
+    unsigned nlevels;
+    struct lpm4_level lv[33]; /* longest first */
+};
+
 struct rule {
     struct cidr pfx;
     int32_t cls; /* class id, or CLASSMAP_LOCAL for a local prefix */
@@ -50,12 +70,17 @@ struct rule {
 struct classmap {
     char **names;
     size_t nclasses, capclasses;
-    struct lpm cls4, cls6, loc4, loc6;
+    struct lpm4 cls4, loc4;
+    struct lpm cls6, loc6;
     bool local_explicit;
     struct rule *rules;
     size_t nrules, caprules;
     size_t nvlans;
     int32_t vlan[CLASSMAP_VLAN_MAX + 1];
+    /* Bit n set: some IPv4 rule (class or local) may match inside n/16.
+     * Most packets have one remote address; this turns its miss into one
+     * bit test in an 8 KiB table instead of a probe per prefix length. */
+    uint64_t v4_any16[65536 / 64];
 };
 
 static inline size_t
@@ -232,6 +257,164 @@ lpm_exact(const struct lpm *t, const struct cidr *c)
     return SLOT_EMPTY;
 }
 
+static inline size_t
+hash4(uint32_t k)
+{
+    return (size_t)(((uint64_t)k * 0x9e3779b97f4a7c15ull) >> 32);
+}
+
+static inline int32_t
+lpm4_find(const struct lpm4 *t, uint32_t a)
+{
+    unsigned i;
+
+    for (i = 0; i < t->nlevels; i++) {
+        const struct lpm4_level *lv = &t->lv[i];
+        uint32_t k = a & lv->mask;
+        size_t h = hash4(k) & lv->capmask;
+
+        for (;;) {
+            const struct lpm4_slot *s = &lv->slots[h];
+
+            if (s->val == SLOT_EMPTY)
+                break;
+            if (s->key == k)
+                return s->val;
+            h = (h + 1) & lv->capmask;
+        }
+    }
+    return SLOT_EMPTY;
+}
+
+static uint32_t
+addr4_of(const struct cidr *c)
+{
+    return (uint32_t)c->addr[0] << 24 | (uint32_t)c->addr[1] << 16 |
+           (uint32_t)c->addr[2] << 8 | c->addr[3];
+}
+
+static int32_t
+lpm4_exact(const struct lpm4 *t, const struct cidr *c)
+{
+    uint32_t k = addr4_of(c);
+    unsigned i;
+
+    for (i = 0; i < t->nlevels; i++) {
+        const struct lpm4_level *lv = &t->lv[i];
+        size_t h;
+
+        if (lv->len != c->len)
+            continue;
+        h = hash4(k) & lv->capmask;
+        while (lv->slots[h].val != SLOT_EMPTY) {
+            if (lv->slots[h].key == k)
+                return lv->slots[h].val;
+            h = (h + 1) & lv->capmask;
+        }
+    }
+    return SLOT_EMPTY;
+}
+
+static struct lpm4_slot *
+slots4_new(size_t cap)
+{
+    struct lpm4_slot *s = malloc(cap * sizeof(*s));
+    size_t i;
+
+    if (s == NULL)
+        return NULL;
+    for (i = 0; i < cap; i++)
+        s[i].val = SLOT_EMPTY;
+    return s;
+}
+
+static void
+level4_put(struct lpm4_level *lv, uint32_t k, int32_t val)
+{
+    size_t h = hash4(k) & lv->capmask;
+
+    while (lv->slots[h].val != SLOT_EMPTY)
+        h = (h + 1) & lv->capmask;
+    lv->slots[h].key = k;
+    lv->slots[h].val = val;
+    lv->n++;
+}
+
+static int
+lpm4_insert(struct lpm4 *t, const struct cidr *c, int32_t val)
+{
+    struct lpm4_level *lv = NULL;
+    unsigned i;
+
+    for (i = 0; i < t->nlevels; i++) {
+        if (t->lv[i].len == c->len) {
+            lv = &t->lv[i];
+            break;
+        }
+        if (t->lv[i].len < c->len)
+            break;
+    }
+    if (lv == NULL) {
+        struct lpm4_slot *s = slots4_new(8);
+
+        if (s == NULL)
+            return -ENOMEM;
+        memmove(&t->lv[i + 1], &t->lv[i],
+                (t->nlevels - i) * sizeof(t->lv[0]));
+        t->nlevels++;
+        lv = &t->lv[i];
+        memset(lv, 0, sizeof(*lv));
+        lv->len = c->len;
+        lv->mask = c->len == 0 ? 0 : ~0u << (32 - c->len);
+        lv->capmask = 7;
+        lv->slots = s;
+    }
+    if ((lv->n + 1) * 2 > lv->capmask + 1) {
+        struct lpm4_level grown = *lv;
+        size_t j;
+
+        grown.capmask = (lv->capmask + 1) * 2 - 1;
+        grown.slots = slots4_new(grown.capmask + 1);
+        grown.n = 0;
+        if (grown.slots == NULL)
+            return -ENOMEM;
+        for (j = 0; j <= lv->capmask; j++)
+            if (lv->slots[j].val != SLOT_EMPTY)
+                level4_put(&grown, lv->slots[j].key, lv->slots[j].val);
+        free(lv->slots);
+        *lv = grown;
+    }
+    level4_put(lv, addr4_of(c), val);
+    return 0;
+}
+
+static void
+lpm4_clear(struct lpm4 *t)
+{
+    unsigned i;
+
+    for (i = 0; i < t->nlevels; i++)
+        free(t->lv[i].slots);
+    t->nlevels = 0;
+}
+
+/* Table-kind dispatch for the add paths (not the lookup path). */
+static int32_t
+tab_exact(struct classmap *cm, int local, const struct cidr *c)
+{
+    if (c->af == AF_INET)
+        return lpm4_exact(local ? &cm->loc4 : &cm->cls4, c);
+    return lpm_exact(local ? &cm->loc6 : &cm->cls6, c);
+}
+
+static int
+tab_insert(struct classmap *cm, int local, const struct cidr *c, int32_t val)
+{
+    if (c->af == AF_INET)
+        return lpm4_insert(local ? &cm->loc4 : &cm->cls4, c, val);
+    return lpm_insert(local ? &cm->loc6 : &cm->cls6, c, val);
+}
+
 static bool
 utf8_valid(const char *s, size_t n)
 {
@@ -355,6 +538,30 @@ rule_append(struct classmap *cm, const struct cidr *c, int32_t cls)
     return 0;
 }
 
+static void
+any16_mark(struct classmap *cm, const struct cidr *c)
+{
+    uint32_t a, first, n, i;
+
+    if (c->af != AF_INET)
+        return;
+    a = (uint32_t)c->addr[0] << 8 | c->addr[1];
+    first = a;
+    n = c->len >= 16 ? 1 : 1u << (16 - c->len);
+    for (i = first; i < first + n; i++)
+        cm->v4_any16[i / 64] |= 1ull << (i % 64);
+}
+
+static void
+any16_rebuild(struct classmap *cm)
+{
+    size_t i;
+
+    memset(cm->v4_any16, 0, sizeof(cm->v4_any16));
+    for (i = 0; i < cm->nrules; i++)
+        any16_mark(cm, &cm->rules[i].pfx);
+}
+
 /* Drops a class that was interned by a failed add and has no rule yet. */
 static void
 class_unintern_last(struct classmap *cm, int id, size_t nbefore)
@@ -369,7 +576,6 @@ static int
 add_prefix(struct classmap *cm, const char *cidr, const char *name,
            const char **why)
 {
-    struct lpm *t;
     struct cidr c;
     size_t nbefore = cm->nclasses;
     int32_t old;
@@ -381,8 +587,7 @@ add_prefix(struct classmap *cm, const char *cidr, const char *name,
     rc = cidr_parse(cidr, &c, why);
     if (rc != 0)
         return rc;
-    t = c.af == AF_INET ? &cm->cls4 : &cm->cls6;
-    old = lpm_exact(t, &c);
+    old = tab_exact(cm, 0, &c);
     if (old != SLOT_EMPTY) {
         if (strcmp(cm->names[old], name) == 0)
             return 0;
@@ -396,9 +601,11 @@ add_prefix(struct classmap *cm, const char *cidr, const char *name,
     }
     rc = rule_append(cm, &c, id);
     if (rc == 0) {
-        rc = lpm_insert(t, &c, id);
+        rc = tab_insert(cm, 0, &c, id);
         if (rc != 0)
             cm->nrules--;
+        else
+            any16_mark(cm, &c);
     }
     if (rc != 0) {
         class_unintern_last(cm, id, nbefore);
@@ -439,7 +646,6 @@ add_vlan(struct classmap *cm, unsigned vlan, const char *name,
 static int
 add_local(struct classmap *cm, const char *cidr, const char **why)
 {
-    struct lpm *t;
     struct cidr c;
     int rc;
 
@@ -449,22 +655,24 @@ add_local(struct classmap *cm, const char *cidr, const char **why)
     if (!cm->local_explicit) {
         size_t i, j = 0;
 
-        lpm_clear(&cm->loc4);
+        lpm4_clear(&cm->loc4);
         lpm_clear(&cm->loc6);
         for (i = 0; i < cm->nrules; i++)
             if (cm->rules[i].cls != CLASSMAP_LOCAL)
                 cm->rules[j++] = cm->rules[i];
         cm->nrules = j;
         cm->local_explicit = true;
+        any16_rebuild(cm);
     }
-    t = c.af == AF_INET ? &cm->loc4 : &cm->loc6;
-    if (lpm_exact(t, &c) != SLOT_EMPTY)
+    if (tab_exact(cm, 1, &c) != SLOT_EMPTY)
         return 0;
     rc = rule_append(cm, &c, CLASSMAP_LOCAL);
     if (rc == 0) {
-        rc = lpm_insert(t, &c, CLASSMAP_LOCAL);
+        rc = tab_insert(cm, 1, &c, CLASSMAP_LOCAL);
         if (rc != 0)
             cm->nrules--;
+        else
+            any16_mark(cm, &c);
     }
     if (rc != 0)
         *why = "out of memory";
@@ -491,12 +699,12 @@ classmap_new(void)
 
         if (cidr_parse(default_locals[i], &c, &why) != 0 ||
             rule_append(cm, &c, CLASSMAP_LOCAL) != 0 ||
-            lpm_insert(c.af == AF_INET ? &cm->loc4 : &cm->loc6, &c,
-                       CLASSMAP_LOCAL) != 0) {
+            tab_insert(cm, 1, &c, CLASSMAP_LOCAL) != 0) {
             classmap_free(cm);
             return NULL;
         }
     }
+    any16_rebuild(cm);
     return cm;
 }
 
@@ -511,9 +719,9 @@ classmap_free(struct classmap *cm)
         free(cm->names[i]);
     free(cm->names);
     free(cm->rules);
-    lpm_clear(&cm->cls4);
+    lpm4_clear(&cm->cls4);
     lpm_clear(&cm->cls6);
-    lpm_clear(&cm->loc4);
+    lpm4_clear(&cm->loc4);
     lpm_clear(&cm->loc6);
     free(cm);
 }
@@ -626,13 +834,15 @@ classmap_lookup_vlan(const struct classmap *cm, unsigned vlan)
 int
 classmap_lookup4(const struct classmap *cm, uint32_t addr)
 {
-    uint64_t hi = (uint64_t)addr << 32;
+    uint32_t b = addr >> 16;
     int32_t v;
 
-    v = lpm_find(&cm->cls4, hi, 0);
+    if (!(cm->v4_any16[b / 64] & (1ull << (b % 64))))
+        return CLASSMAP_NOMATCH;
+    v = lpm4_find(&cm->cls4, addr);
     if (v != SLOT_EMPTY)
         return v;
-    v = lpm_find(&cm->loc4, hi, 0);
+    v = lpm4_find(&cm->loc4, addr);
     return v != SLOT_EMPTY ? CLASSMAP_LOCAL : CLASSMAP_NOMATCH;
 }
 

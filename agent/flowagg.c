@@ -2,7 +2,13 @@
  * device rules. Per class, bytes of each second of the open minute are kept
  * (60 buckets each way) so that the busiest whole second is exact even for
  * packets that arrive slightly out of order within the minute; at 500
- * classes that is under 0.5 MiB, allocated once. */
+ * classes that is under 0.5 MiB, allocated once.
+ *
+ * Layout is for the cache: the per-class totals are one small struct per
+ * class, the second buckets are laid out second-major ([sec][class][dir]) so
+ * that the packets of one second touch one contiguous strip, and a device
+ * slot is 8 bytes (a 32-bit tag of the hash, the slot index holding more of
+ * it, and the generation). */
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -14,19 +20,21 @@
 
 struct fa_class {
     uint64_t bytes[2], pkts[2];
-    uint64_t sec_bytes[2][60];
     uint32_t devices;
-    bool touched;
+    uint32_t touched;
 };
 
 struct fa_dev {
-    uint64_t key;
+    uint32_t tag;
     uint32_t gen;
 };
+
+#define FA_PEND 16 /* power of two */
 
 struct flowagg {
     size_t nclasses;
     struct fa_class *cls;
+    uint64_t *secb; /* [60][nclasses][2] bytes per second */
     char (*names)[WIRE_MAX_STR + 1];
     struct wire_class_min *rows; /* output buffer, nclasses long */
     struct wire_capture_min cap;
@@ -38,6 +46,15 @@ struct flowagg {
     uint32_t gen;
     uint64_t last_key;
     bool last_valid;
+    /* Device inserts wait in this ring for PEND packets after their slot
+     * was prefetched, so the table's cache miss overlaps other packets'
+     * work instead of stalling each one. Drained before a minute is
+     * emitted. */
+    unsigned pend_head, pend_n;
+    struct {
+        uint64_t key;
+        int cls;
+    } pend[FA_PEND];
     struct flowagg_stats st;
     flowagg_emit_cb cb;
     void *arg;
@@ -73,12 +90,15 @@ flowagg_new(const struct classmap *cm, size_t max_devices, const char *source,
         return NULL;
     fa->nclasses = classmap_nclasses(cm);
     fa->cls = calloc(fa->nclasses ? fa->nclasses : 1, sizeof(*fa->cls));
+    fa->secb = calloc(60 * 2 * (fa->nclasses ? fa->nclasses : 1),
+                      sizeof(*fa->secb));
     fa->rows = calloc(fa->nclasses ? fa->nclasses : 1, sizeof(*fa->rows));
     fa->names = calloc(fa->nclasses ? fa->nclasses : 1, sizeof(*fa->names));
     for (cap = 1024; cap < max_devices * 2; cap *= 2)
         ;
     fa->dev = calloc(cap, sizeof(*fa->dev));
-    if (fa->cls == NULL || fa->rows == NULL || fa->names == NULL ||
+    if (fa->cls == NULL || fa->secb == NULL || fa->rows == NULL ||
+        fa->names == NULL ||
         fa->dev == NULL) {
         flowagg_free(fa);
         return NULL;
@@ -103,6 +123,7 @@ flowagg_free(struct flowagg *fa)
     if (fa == NULL)
         return;
     free(fa->cls);
+    free(fa->secb);
     free(fa->rows);
     free(fa->names);
     free(fa->dev);
@@ -110,15 +131,31 @@ flowagg_free(struct flowagg *fa)
 }
 
 static uint64_t
-peak_bps(const uint64_t *b)
+peak_bps(const struct flowagg *fa, size_t cls, int dir)
 {
-    uint64_t m = 0;
-    int i;
+    uint64_t m = 0, v;
+    int s;
 
-    for (i = 0; i < 60; i++)
-        if (b[i] > m)
-            m = b[i];
+    for (s = 0; s < 60; s++) {
+        v = fa->secb[((size_t)s * fa->nclasses + cls) * 2 + (size_t)dir];
+        if (v > m)
+            m = v;
+    }
     return m * 8;
+}
+
+static bool dev_insert(struct flowagg *fa, uint64_t key);
+
+static void
+pend_drain(struct flowagg *fa)
+{
+    while (fa->pend_n > 0) {
+        unsigned t = (fa->pend_head - fa->pend_n) & (FA_PEND - 1);
+
+        if (dev_insert(fa, fa->pend[t].key))
+            fa->cls[fa->pend[t].cls].devices++;
+        fa->pend_n--;
+    }
 }
 
 static void
@@ -126,6 +163,7 @@ emit(struct flowagg *fa)
 {
     size_t i, n = 0;
 
+    pend_drain(fa);
     for (i = 0; i < fa->nclasses; i++) {
         struct fa_class *c = &fa->cls[i];
         struct wire_class_min *r;
@@ -139,8 +177,8 @@ emit(struct flowagg *fa)
         r->bytes_down = c->bytes[PKT_DOWN];
         r->pkts_up = c->pkts[PKT_UP];
         r->pkts_down = c->pkts[PKT_DOWN];
-        r->peak_up_bps = peak_bps(c->sec_bytes[PKT_UP]);
-        r->peak_down_bps = peak_bps(c->sec_bytes[PKT_DOWN]);
+        r->peak_up_bps = peak_bps(fa, i, PKT_UP);
+        r->peak_down_bps = peak_bps(fa, i, PKT_DOWN);
         r->devices = c->devices;
     }
     fa->cap.minute = fa->minute;
@@ -154,9 +192,18 @@ reset(struct flowagg *fa)
 {
     size_t i;
 
-    for (i = 0; i < fa->nclasses; i++)
-        if (fa->cls[i].touched)
-            memset(&fa->cls[i], 0, sizeof(fa->cls[i]));
+    for (i = 0; i < fa->nclasses; i++) {
+        int sec;
+
+        if (!fa->cls[i].touched)
+            continue;
+        memset(&fa->cls[i], 0, sizeof(fa->cls[i]));
+        for (sec = 0; sec < 60; sec++) {
+            uint64_t *b = &fa->secb[((size_t)sec * fa->nclasses + i) * 2];
+
+            b[0] = b[1] = 0;
+        }
+    }
     cap_reset(fa);
     fa->gen++;
     fa->devused = 0;
@@ -186,17 +233,46 @@ flowagg_packet(struct flowagg *fa, int64_t sec)
 }
 
 static inline uint64_t
+mix64(uint64_t x)
+{
+    x ^= x >> 33;
+    x *= 0xff51afd7ed558ccdull;
+    x ^= x >> 33;
+    x *= 0xc4ceb9fe1a85ec53ull;
+    x ^= x >> 33;
+    return x;
+}
+
+/* A 64-bit hash of (class, device). A MAC or IPv4 address fits one word
+ * with the class, so the usual case is one mix; IPv6 takes two. */
+static inline uint64_t
 dev_key(int cls, const uint8_t *dev, unsigned len)
 {
-    uint64_t h = 0xcbf29ce484222325ull ^ (uint64_t)(uint32_t)cls;
-    unsigned i;
+    uint64_t w, w2 = 0;
+    uint32_t a;
+    uint16_t b;
 
-    for (i = 0; i < len; i++)
-        h = (h ^ dev[i]) * 0x100000001b3ull;
-    h ^= h >> 33;
-    h *= 0xff51afd7ed558ccdull;
-    h ^= h >> 33;
-    return h;
+    /* Fixed-size loads: a variable-length memcpy into w would defeat
+     * store forwarding and stall on every packet. */
+    if (len == 6) {
+        memcpy(&a, dev, 4);
+        memcpy(&b, dev + 4, 2);
+        w = (uint64_t)a | (uint64_t)b << 32;
+        return mix64(w ^ (uint64_t)(uint32_t)cls << 48 ^ 6ull << 61);
+    }
+    if (len == 4) {
+        memcpy(&a, dev, 4);
+        return mix64((uint64_t)a ^ (uint64_t)(uint32_t)cls << 48 ^
+                     4ull << 61);
+    }
+    if (len == 16) {
+        memcpy(&w, dev, 8);
+        memcpy(&w2, dev + 8, 8);
+        return mix64(mix64(w ^ (uint64_t)(uint32_t)cls) ^ w2);
+    }
+    w = 0;
+    memcpy(&w, dev, len < 8 ? len : 8);
+    return mix64(w ^ (uint64_t)(uint32_t)cls << 48 ^ (uint64_t)len << 56);
 }
 
 /* Returns true if (cls, dev) is new this minute and was added. */
@@ -204,6 +280,7 @@ static bool
 dev_insert(struct flowagg *fa, uint64_t key)
 {
     size_t h = (size_t)key & fa->devmask;
+    uint32_t tag = (uint32_t)(key >> 32);
 
     for (;;) {
         struct fa_dev *d = &fa->dev[h];
@@ -214,11 +291,11 @@ dev_insert(struct flowagg *fa, uint64_t key)
                 return false;
             }
             d->gen = fa->gen;
-            d->key = key;
+            d->tag = tag;
             fa->devused++;
             return true;
         }
-        if (d->key == key)
+        if (d->tag == tag)
             return false;
         h = (h + 1) & fa->devmask;
     }
@@ -241,19 +318,30 @@ flowagg_egress(struct flowagg *fa, int cls, int dir, uint32_t bytes,
     }
     dir = dir == PKT_UP ? PKT_UP : PKT_DOWN;
     c = &fa->cls[cls];
-    c->touched = true;
+    c->touched = 1;
     c->bytes[dir] += bytes;
     c->pkts[dir]++;
-    c->sec_bytes[dir][fa->cur_sec] += bytes;
+    fa->secb[((size_t)fa->cur_sec * fa->nclasses + (size_t)cls) * 2 +
+             (size_t)dir] += bytes;
     if (dev == NULL || devlen == 0)
         return;
     key = dev_key(cls, dev, devlen);
     if (fa->last_valid && key == fa->last_key)
         return; /* same device as the previous packet: already counted */
-    if (dev_insert(fa, key))
-        c->devices++;
     fa->last_key = key;
     fa->last_valid = true;
+    if (fa->pend_n == FA_PEND) {
+        unsigned t = (fa->pend_head - FA_PEND) & (FA_PEND - 1);
+
+        if (dev_insert(fa, fa->pend[t].key))
+            fa->cls[fa->pend[t].cls].devices++;
+        fa->pend_n--;
+    }
+    __builtin_prefetch(&fa->dev[(size_t)key & fa->devmask], 1);
+    fa->pend[fa->pend_head].key = key;
+    fa->pend[fa->pend_head].cls = cls;
+    fa->pend_head = (fa->pend_head + 1) & (FA_PEND - 1);
+    fa->pend_n++;
 }
 
 void
@@ -279,6 +367,8 @@ flowagg_finish(struct flowagg *fa)
 void
 flowagg_stats(const struct flowagg *fa, struct flowagg_stats *st)
 {
+    /* dev_saturated may still grow by the pending inserts (< FA_PEND);
+     * they are settled when the minute is emitted. */
     *st = fa->st;
 }
 
@@ -286,7 +376,7 @@ size_t
 flowagg_footprint(const struct flowagg *fa)
 {
     return sizeof(*fa) +
-           fa->nclasses *
-               (sizeof(*fa->cls) + sizeof(*fa->rows) + sizeof(*fa->names)) +
+           fa->nclasses * (sizeof(*fa->cls) + sizeof(*fa->rows) +
+                           sizeof(*fa->names) + 120 * sizeof(*fa->secb)) +
            (fa->devmask + 1) * sizeof(*fa->dev);
 }

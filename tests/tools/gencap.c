@@ -5,8 +5,8 @@
  * end-to-end test and demo.
  *
  * The school (n classes, n >= 4):
- *   classes 0..n-4  "一年级1班"...: IPv4 10.16.i.0/24; even i also IPv6
- *                   2001:db8:16:i::/64
+ *   classes 0..n-4  "一年级1班"...: IPv4 10.(16+i/256).(i%256).0/24; even i
+ *                   also IPv6 2001:db8:16:i::/64 (i in hex)
  *   class n-3 "机房"   on VLAN 120 (802.1Q); hosts 10.99.0.x
  *   class n-2 "录播室" on VLAN 320 inside QinQ (outer 0x88a8 id 3000);
  *                   hosts 10.98.0.x
@@ -35,7 +35,7 @@
 #include <string.h>
 #include <sys/socket.h>
 
-#define MAX_CLASSES 250
+#define MAX_CLASSES 1000
 #define MAX_HOSTS 60
 
 enum { UP = 0, DOWN = 1 };
@@ -167,10 +167,11 @@ build_school(const struct opts *o, struct cls *c)
         else
             snprintf(c[i].name, sizeof(c[i].name), "%d年级%d班", g + 1, k);
         c[i].net4[0] = 10;
-        c[i].net4[1] = 16;
-        c[i].net4[2] = (uint8_t)i;
+        c[i].net4[1] = (uint8_t)(16 + i / 256);
+        c[i].net4[2] = (uint8_t)(i % 256);
         if (i % 2 == 0) {
-            uint8_t p[8] = {0x20, 0x01, 0x0d, 0xb8, 0, 0x16, 0, (uint8_t)i};
+            uint8_t p[8] = {0x20, 0x01, 0x0d, 0xb8, 0,    0x16,
+                            (uint8_t)(i >> 8), (uint8_t)i};
 
             c[i].v6 = 1;
             memcpy(c[i].net6, p, 8);
@@ -203,7 +204,7 @@ write_classes(const struct opts *o, const struct cls *c)
     fputs("\xef\xbb\xbf# written by gencap: a synthetic school\n"
           "class,prefix\n", f);
     for (i = 0; i < n - 3; i++) {
-        fprintf(f, "%s,10.16.%d.0/24\n", c[i].name, i);
+        fprintf(f, "%s,10.%d.%d.0/24\n", c[i].name, 16 + i / 256, i % 256);
         if (c[i].v6)
             fprintf(f, "%s,2001:db8:16:%x::/64\n", c[i].name, i);
     }

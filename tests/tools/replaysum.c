@@ -117,16 +117,25 @@ main(int argc, char **argv)
     if (cm == NULL || classmap_load_csv(cm, classes, stderr) != 0)
         return 1;
     if (bench > 0) {
-        unsigned long n;
-        double tb, ta;
+        unsigned long n = 0;
+        double tb = 1e9, ta = 1e9, t;
+        int round;
 
+        /* Best of 5 alternating rounds: the machine is shared, and the
+         * minimum is the figure least disturbed by other work. */
         quiet = 1;
-        tb = bare_loop(argv[optind], bench, &n);
-        ta = now();
-        for (i = 0; i < bench; i++)
-            if (replay(argv[optind], cm, &st) != 0)
-                return 1;
-        ta = now() - ta;
+        for (round = 0; round < 5; round++) {
+            t = bare_loop(argv[optind], bench, &n);
+            if (t < tb)
+                tb = t;
+            t = now();
+            for (i = 0; i < bench; i++)
+                if (replay(argv[optind], cm, &st) != 0)
+                    return 1;
+            t = now() - t;
+            if (t < ta)
+                ta = t;
+        }
         printf("packets %lu  bare-libpcap %.0f pkt/s  agent-path %.0f "
                "pkt/s  ratio %.2f\n",
                n, (double)n / tb, (double)n / ta, tb / ta);
