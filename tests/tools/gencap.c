@@ -87,7 +87,7 @@ usage(void)
 {
     fprintf(stderr,
             "usage: gencap -o out.pcap -c classes.csv -e expected.json\n"
-            "              [-s seed] [-n classes (>=4, default 8)]\n"
+            "              [-s seed] [-n classes (4..1000, default 8)]\n"
             "              [-m minutes (default 3)] [-p packets_per_minute "
             "(default 600)]\n"
             "              [--snaplen N (default 65535)] [--start UNIX "
