@@ -4,10 +4,14 @@
  *   spoolcrash append DIR LOG     append (and read and ack, like an uplink)
  *                                 forever, writing each returned seq to LOG;
  *                                 meant to be killed with SIGKILL
- *   spoolcrash verify DIR LOG MIN_DROPPED
- *                                 open what the kill left, check it, print
- *                                 "present first last dropped corrupt";
- *                                 exits without closing (another crash)
+ *   spoolcrash verify DIR LOG MIN_DROPPED CUT POWERCUT
+ *                                 open what the kill left, check it against
+ *                                 LOG and CUT (seqs taken by simulated power
+ *                                 cuts; POWERCUT 1 adds the lost tail to
+ *                                 it), print "present first last dropped
+ *                                 next_seq cut"; exits without closing
+ *   SPOOL_BOOT_ID in the environment overrides the boot id (a new value
+ *   simulates a reboot).
  *   spoolcrash bench DIR N MODE [BYTES]
  *                                 append N batches (default 60 rows x 90
  *                                 bytes);
@@ -52,6 +56,12 @@ gen_blob(uint64_t seq, uint8_t *out, uint32_t *nrec, uint32_t *nrows)
 /* Small segments and a small cap so that every code path (segment switch,
  * drop when full, ack deletion, state rewrite, lease renewal) runs many
  * times a second and a random kill lands in all of them. */
+static uint64_t
+max64(uint64_t a, uint64_t b)
+{
+    return a > b ? a : b;
+}
+
 static const struct spool_opts crash_opts = {
     .segment_bytes = 16384,
     .sync_bytes = 32768,
@@ -59,11 +69,20 @@ static const struct spool_opts crash_opts = {
 };
 #define CRASH_MAX (256u << 10)
 
+static void
+opts_from_env(struct spool_opts *o)
+{
+    *o = crash_opts;
+    o->boot_id = getenv("SPOOL_BOOT_ID"); /* a new one = a "reboot" */
+}
+
+
 static int
 do_append(const char *dir, const char *logpath)
 {
     struct spool *sp;
     struct spool_rec r;
+    struct spool_opts o;
     uint8_t b[MAXBLOB];
     uint32_t nrec, nrows;
     uint64_t seq, sent = 0, n = 0;
@@ -76,7 +95,8 @@ do_append(const char *dir, const char *logpath)
         log_warn("spoolcrash: %s", logpath);
         return 1;
     }
-    rc = spool_open(dir, CRASH_MAX, &crash_opts, &sp);
+    opts_from_env(&o);
+    rc = spool_open(dir, CRASH_MAX, &o, &sp);
     if (rc != 0)
         return 1;
     for (;;) {
@@ -116,37 +136,74 @@ do_append(const char *dir, const char *logpath)
     }
 }
 
-static uint64_t
-last_logged(const char *logpath)
+/* Reads a file of one seq per line into a growing array; a last line
+ * cut by a kill (no newline) is ignored. Seqs are increasing. */
+static uint64_t *
+load_seqs(const char *path, size_t *n)
 {
-    FILE *f = fopen(logpath, "r");
+    FILE *f = fopen(path, "r");
     char line[64];
-    uint64_t last = 0, v;
+    uint64_t *v = NULL, *nv, x;
+    size_t cap = 0;
 
+    *n = 0;
     if (f == NULL)
-        return 0;
-    while (fgets(line, sizeof(line), f) != NULL)
-        if (strchr(line, '\n') != NULL &&
-            sscanf(line, "%" SCNu64, &v) == 1)
-            last = v; /* a line cut by the kill has no newline */
+        return NULL;
+    while (fgets(line, sizeof(line), f) != NULL) {
+        if (strchr(line, '\n') == NULL || sscanf(line, "%" SCNu64, &x) != 1)
+            continue;
+        if (*n == cap) {
+            cap = cap ? cap * 2 : 4096;
+            nv = realloc(v, cap * sizeof(*v));
+            if (nv == NULL)
+                abort();
+            v = nv;
+        }
+        v[(*n)++] = x;
+    }
     fclose(f);
-    return last;
+    return v;
 }
 
 static int
-do_verify(const char *dir, const char *logpath, uint64_t min_dropped)
+has_seq(const uint64_t *v, size_t n, uint64_t x)
+{
+    size_t lo = 0, hi = n, mid;
+
+    while (lo < hi) {
+        mid = lo + (hi - lo) / 2;
+        if (v[mid] < x)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo < n && v[lo] == x;
+}
+
+/* After a kill (and, with powercut, a cut-off segment tail and a new boot
+ * id): opens the spool and checks it against LOG (every seq
+ * spool_append returned) and CUT (seqs earlier power cuts took). */
+static int
+do_verify(const char *dir, const char *logpath, uint64_t min_dropped,
+          const char *cutpath, int powercut)
 {
     struct spool *sp;
     struct spool_rec r;
     struct spool_stats st;
+    struct spool_opts o;
     uint8_t want[MAXBLOB];
     uint32_t nrec, nrows;
-    uint64_t prev = 0, first = 0, present = 0, logged, b, rows;
-    size_t len;
+    uint64_t prev = 0, first = 0, b, rows, *log, *cut, *pres = NULL, maxlog;
+    uint64_t below = 0;
+    size_t nlog, ncut, npres = 0, cap = 0, i, len;
+    FILE *cf;
     int rc;
 
-    logged = last_logged(logpath);
-    rc = spool_open(dir, CRASH_MAX, &crash_opts, &sp);
+    log = load_seqs(logpath, &nlog);
+    cut = load_seqs(cutpath, &ncut);
+    maxlog = nlog ? log[nlog - 1] : 0;
+    opts_from_env(&o);
+    rc = spool_open(dir, CRASH_MAX, &o, &sp);
     if (rc != 0) {
         fprintf(stderr, "verify: open failed: %s\n", strerror(-rc));
         return 1;
@@ -154,20 +211,28 @@ do_verify(const char *dir, const char *logpath, uint64_t min_dropped)
     while ((rc = spool_next(sp, prev, &r)) == 1) {
         len = gen_blob(r.seq, want, &nrec, &nrows);
         if (r.len != len || memcmp(r.blob, want, len) != 0 ||
-            r.nrec != nrec || r.nrows != nrows) {
+            r.nrec != nrec || r.nrows != nrows || r.seq <= prev) {
             fprintf(stderr, "verify: seq %" PRIu64 ": wrong content\n",
+                    r.seq);
+            return 1;
+        }
+        /* only seqs spool_append returned (or the one it was returning
+         * when killed) may exist */
+        if (!has_seq(log, nlog, r.seq) && r.seq != maxlog + 1) {
+            fprintf(stderr, "verify: seq %" PRIu64 " was never returned\n",
                     r.seq);
             return 1;
         }
         if (first == 0)
             first = r.seq;
-        else if (r.seq != prev + 1) {
-            fprintf(stderr, "verify: gap: %" PRIu64 " after %" PRIu64 "\n",
-                    r.seq, prev);
-            return 1;
+        if (npres == cap) {
+            cap = cap ? cap * 2 : 1024;
+            pres = realloc(pres, cap * sizeof(*pres));
+            if (pres == NULL)
+                abort();
         }
+        pres[npres++] = r.seq;
         prev = r.seq;
-        present++;
     }
     if (rc != 0) {
         fprintf(stderr, "verify: read failed: %s\n", strerror(-rc));
@@ -175,17 +240,46 @@ do_verify(const char *dir, const char *logpath, uint64_t min_dropped)
     }
     spool_stats(sp, &st);
     spool_dropped(sp, &b, &rows);
-    /* a killed process loses nothing spool_append returned: the newest
-     * seq on disk is the last logged one, or the one appended just
-     * before the kill and not yet logged */
-    if (logged > 0 && (prev < logged || prev > logged + 1)) {
-        fprintf(stderr, "verify: last seq %" PRIu64 ", last returned %"
-                PRIu64 "\n", prev, logged);
+    cf = powercut ? fopen(cutpath, "a") : NULL;
+    for (i = 0; i < nlog; i++) {
+        uint64_t s = log[i];
+
+        if (has_seq(cut, ncut, s))
+            continue;
+        if (s < first || npres == 0) {
+            if (s > st.acked)
+                below++; /* gone before the oldest present: dropped */
+            continue;
+        }
+        if (s > prev) {
+            /* the tail after the newest present seq: only a power cut
+             * may take it; remember it as taken */
+            if (!powercut) {
+                fprintf(stderr, "verify: returned seq %" PRIu64 " lost "
+                        "(newest on disk %" PRIu64 ")\n", s, prev);
+                return 1;
+            }
+            fprintf(cf, "%" PRIu64 "\n", s);
+            continue;
+        }
+        if (!has_seq(pres, npres, s)) {
+            fprintf(stderr, "verify: returned seq %" PRIu64 " missing "
+                    "between %" PRIu64 " and %" PRIu64 "\n", s, first, prev);
+            return 1;
+        }
+    }
+    if (cf != NULL)
+        fclose(cf);
+    /* never hand out a seq that may have left the box */
+    if (st.next_seq <= maxlog || st.next_seq <= prev) {
+        fprintf(stderr, "verify: next seq %" PRIu64 " would reuse (last "
+                "returned %" PRIu64 ", newest on disk %" PRIu64 ")\n",
+                st.next_seq, maxlog, prev);
         return 1;
     }
-    if (st.next_seq != prev + 1 && logged > 0) {
-        fprintf(stderr, "verify: next seq %" PRIu64 " after %" PRIu64 "\n",
-                st.next_seq, prev);
+    if (!powercut && st.next_seq != max64(prev, maxlog) + 1 && nlog > 0) {
+        fprintf(stderr, "verify: gap after a plain kill: next seq %" PRIu64
+                ", newest %" PRIu64 "\n", st.next_seq, prev);
         return 1;
     }
     if (st.corrupt_batches != 0) {
@@ -193,10 +287,10 @@ do_verify(const char *dir, const char *logpath, uint64_t min_dropped)
                 st.corrupt_batches);
         return 1;
     }
-    /* what is below the oldest present seq was acked or counted dropped */
-    if (first > 1 && first - 1 > st.acked + b) {
-        fprintf(stderr, "verify: seqs below %" PRIu64 " unaccounted: acked %"
-                PRIu64 " dropped %" PRIu64 "\n", first, st.acked, b);
+    if (below > b) {
+        fprintf(stderr, "verify: %" PRIu64 " unacknowledged seqs below %"
+                PRIu64 " but only %" PRIu64 " counted dropped\n", below,
+                first, b);
         return 1;
     }
     if (b < min_dropped) {
@@ -208,8 +302,8 @@ do_verify(const char *dir, const char *logpath, uint64_t min_dropped)
         fprintf(stderr, "verify: %" PRIu64 " bytes > cap\n", st.bytes);
         return 1;
     }
-    printf("%" PRIu64 " %" PRIu64 " %" PRIu64 " %" PRIu64 " %" PRIu64 "\n",
-           present, first, prev, b, st.corrupt_batches);
+    printf("%zu %" PRIu64 " %" PRIu64 " %" PRIu64 " %" PRIu64 " %" PRIu64
+           "\n", npres, first, prev, b, st.next_seq, (uint64_t)ncut);
     fflush(stdout);
     _exit(0); /* no spool_close: the next writer opens a crashed spool */
 }
@@ -298,12 +392,14 @@ main(int argc, char **argv)
     log_init("spoolcrash", 0, 0);
     if (argc == 4 && strcmp(argv[1], "append") == 0)
         return do_append(argv[2], argv[3]);
-    if (argc == 5 && strcmp(argv[1], "verify") == 0)
-        return do_verify(argv[2], argv[3], strtoull(argv[4], NULL, 10));
+    if (argc == 7 && strcmp(argv[1], "verify") == 0)
+        return do_verify(argv[2], argv[3], strtoull(argv[4], NULL, 10),
+                         argv[5], atoi(argv[6]));
     if ((argc == 5 || argc == 6) && strcmp(argv[1], "bench") == 0)
         return do_bench(argv[2], atol(argv[3]), argv[4],
                         argc == 6 ? (size_t)atol(argv[5]) : 0);
     fprintf(stderr, "usage: spoolcrash append DIR LOG | verify DIR LOG "
-            "MIN_DROPPED | bench DIR N acked|outage|always [BYTES]\n");
+            "MIN_DROPPED CUT POWERCUT |\n"
+            "       bench DIR N acked|outage|always [BYTES]\n");
     return 2;
 }
