@@ -103,9 +103,9 @@ struct spool {
     size_t wcap;
 
     /* fsync policy */
-    uint64_t unsynced;      /* unacked bytes written since the last fsync */
-    uint64_t unsynced_ms;   /* when the first of them was written */
-    uint64_t unsynced_seq;  /* highest seq among them */
+    uint64_t unsynced;     /* unacked bytes written since the last fsync */
+    uint64_t unsynced_ms;  /* when the first of them was written */
+    uint64_t unsynced_seq; /* highest seq among them */
     int dir_dirty;
 
     /* read cursor of spool_next */
@@ -320,8 +320,8 @@ state_write(struct spool *sp, int clean)
     int fd, rc;
 
     state_encode(sp, b, clean);
-    fd = openat(sp->dirfd, "state.tmp", O_WRONLY | O_CREAT | O_TRUNC |
-                O_CLOEXEC, 0600);
+    fd = openat(sp->dirfd, "state.tmp",
+                O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
     if (fd < 0)
         return io_err(sp, "state.tmp", "open");
     rc = pwrite_full(fd, b, sizeof(b), 0);
@@ -382,7 +382,8 @@ state_read(struct spool *sp, int *clean, char *boot)
     if (n != STATE_LEN || memcmp(b, STATE_MAGIC, 8) != 0 ||
         get32(b + 128) != crc32c(0, b, 128)) {
         log_warnx("spool: %s/state: bad state file (%zd bytes, bad magic "
-                  "or CRC); recovering from the segments", sp->dir, n);
+                  "or CRC); recovering from the segments",
+                  sp->dir, n);
         return 0;
     }
     sp->stream = get64(b + 8);
@@ -466,8 +467,7 @@ resync(struct spool *sp, struct walk *w, uint64_t from, uint64_t *at)
     if (win == NULL)
         return -ENOMEM;
     put32(m, REC_MAGIC);
-    for (pos = from; pos + REC_HDR_LEN <= w->end;
-         pos += RESYNC_WIN - 3) {
+    for (pos = from; pos + REC_HDR_LEN <= w->end; pos += RESYNC_WIN - 3) {
         n = pread_full(w->fd, win, RESYNC_WIN, pos);
         if (n < 0) {
             rc = io_err(sp, w->name, "read");
@@ -647,8 +647,7 @@ segs_unlink(struct spool *sp, size_t n)
         sp->dir_dirty = 1;
     }
     if (i > 0) {
-        memmove(sp->segs, sp->segs + i,
-                (sp->nsegs - i) * sizeof(*sp->segs));
+        memmove(sp->segs, sp->segs + i, (sp->nsegs - i) * sizeof(*sp->segs));
         sp->nsegs -= i;
     }
     return rc;
@@ -665,9 +664,8 @@ segs_gc(struct spool *sp)
 
     while (n + 1 < sp->nsegs) {
         last = seg_last_bound(sp, n);
-        if (last > sp->drop_upto &&
-            (sp->acked < sp->o.keep_acked ||
-             last > sp->acked - sp->o.keep_acked))
+        if (last > sp->drop_upto && (sp->acked < sp->o.keep_acked ||
+                                     last > sp->acked - sp->o.keep_acked))
             break;
         n++;
     }
@@ -773,8 +771,7 @@ seg_roll(struct spool *sp)
         sp->capsegs = c;
     }
     seg_name(name, sp->next_seq);
-    fd = openat(sp->dirfd, name, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC,
-                0600);
+    fd = openat(sp->dirfd, name, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
     if (fd < 0)
         return io_err(sp, name, "create");
     memcpy(b, SEG_MAGIC, 8);
@@ -878,8 +875,7 @@ seg_stream(struct spool *sp, size_t i)
     n = pread_full(fd, b, sizeof(b), 0);
     close(fd);
     if (n != SEG_HDR_LEN || memcmp(b, SEG_MAGIC, 8) != 0 ||
-        get32(b + 28) != crc32c(0, b, 28) ||
-        get64(b + 16) != sp->segs[i].first)
+        get32(b + 28) != crc32c(0, b, 28) || get64(b + 16) != sp->segs[i].first)
         return 0;
     return get64(b + 8);
 }
@@ -910,8 +906,8 @@ seg_recover_last(struct spool *sp)
     if (last == 0 && seg_stream(sp, i) != sp->stream) {
         /* nothing intact, not even the header: a segment being created
          * when the power went; start it afresh */
-        log_info("spool: %s/%s: no intact record or header, removed",
-                 sp->dir, w.name);
+        log_info("spool: %s/%s: no intact record or header, removed", sp->dir,
+                 w.name);
         if (unlinkat(sp->dirfd, w.name, 0) != 0)
             return io_err(sp, w.name, "unlink");
         sp->total_bytes -= sp->segs[i].size;
@@ -925,9 +921,9 @@ seg_recover_last(struct spool *sp)
     if (fd < 0)
         return io_err(sp, w.name, "open");
     if (good_end < sp->segs[i].size) {
-        log_warnx("spool: %s/%s: torn record at offset %" PRIu64
-                  " (%" PRIu64 " bytes) cut off", sp->dir, w.name, good_end,
-                  sp->segs[i].size - good_end);
+        log_warnx("spool: %s/%s: torn record at offset %" PRIu64 " (%" PRIu64
+                  " bytes) cut off",
+                  sp->dir, w.name, good_end, sp->segs[i].size - good_end);
         if (ftruncate(fd, (off_t)good_end) != 0) {
             rc = io_err(sp, w.name, "truncate");
             close(fd);
@@ -1046,7 +1042,8 @@ spool_open(const char *dir, uint64_t max_bytes, const struct spool_opts *opts,
         if (sp->stream == 0) {
             if (sp->nsegs > 0)
                 log_warnx("spool: %s: %zu segments but no stream id "
-                          "readable; starting a new stream", dir, sp->nsegs);
+                          "readable; starting a new stream",
+                          dir, sp->nsegs);
             rc = new_stream(sp);
             if (rc != 0)
                 goto fail;
@@ -1062,7 +1059,8 @@ spool_open(const char *dir, uint64_t max_bytes, const struct spool_opts *opts,
         s = seg_stream(sp, i);
         if (s != sp->stream)
             log_warnx("spool: %s/seg-%016" PRIx64 ".dat: header %s; "
-                      "records are still read", dir, sp->segs[i].first,
+                      "records are still read",
+                      dir, sp->segs[i].first,
                       s == 0 ? "damaged" : "of another stream");
     }
     if (sp->nsegs > 0) {
@@ -1078,26 +1076,26 @@ spool_open(const char *dir, uint64_t max_bytes, const struct spool_opts *opts,
 
     if (!have_state && sp->nsegs > 0) {
         /* the lease is unknown: skip well past anything it could cover */
-        log_warnx("spool: %s: no state file; seqs continue from %" PRIu64,
-                  dir, found_next + 2 * LEASE);
+        log_warnx("spool: %s: no state file; seqs continue from %" PRIu64, dir,
+                  found_next + 2 * LEASE);
         found_next += 2 * LEASE;
         sp->unclean_opens++;
     } else if (have_state && clean) {
         found_next = max64(found_next, sp->reserved);
     } else if (have_state) {
         sp->unclean_opens++;
-        if (sp->boot_id[0] == '\0' ||
-            strcmp(prev_boot, sp->boot_id) != 0) {
+        if (sp->boot_id[0] == '\0' || strcmp(prev_boot, sp->boot_id) != 0) {
             /* a reboot since: seqs above the last fsync may have been
              * sent but not kept; never hand them out again */
             if (sp->reserved > found_next)
                 log_warnx("spool: %s: unclean shutdown and reboot; seqs "
-                          "%" PRIu64 "..%" PRIu64 " skipped", dir,
-                          found_next, sp->reserved - 1);
+                          "%" PRIu64 "..%" PRIu64 " skipped",
+                          dir, found_next, sp->reserved - 1);
             found_next = max64(found_next, sp->reserved);
         } else {
             log_info("spool: %s: process ended without closing the spool; "
-                     "continuing at seq %" PRIu64, dir, found_next);
+                     "continuing at seq %" PRIu64,
+                     dir, found_next);
         }
     }
     sp->next_seq = found_next;
@@ -1249,8 +1247,8 @@ spool_next(struct spool *sp, uint64_t after, struct spool_rec *rec)
             continue;
         }
         sp->rw.end = seg_end_of(sp, (size_t)i);
-        sp->rw.end_seq = (size_t)i + 1 < sp->nsegs ?
-            sp->segs[i + 1].first - 1 : UINT64_MAX;
+        sp->rw.end_seq =
+            (size_t)i + 1 < sp->nsegs ? sp->segs[i + 1].first - 1 : UINT64_MAX;
         rc = walk_next(sp, &sp->rw, &h);
         if (rc < 0) {
             cursor_reset(sp);
@@ -1288,8 +1286,8 @@ spool_ack(struct spool *sp, uint64_t seq)
         /* the collector holds seqs we never handed out (or forgot after a
          * crash): continue above them so none is reused */
         log_warnx("spool: %s: ack %" PRIu64 " at or past next seq %" PRIu64
-                  "; continuing at %" PRIu64, sp->dir, seq, sp->next_seq,
-                  seq + 1);
+                  "; continuing at %" PRIu64,
+                  sp->dir, seq, sp->next_seq, seq + 1);
         sp->next_seq = seq + 1;
         sp->acked = seq;
         sp->reserved = max64(sp->reserved, sp->next_seq + LEASE);
@@ -1303,8 +1301,8 @@ spool_ack(struct spool *sp, uint64_t seq)
 }
 
 int
-spool_src_next(void *ctx, uint64_t after, uint64_t *seq,
-               const uint8_t **blob, size_t *len, uint32_t *nrec)
+spool_src_next(void *ctx, uint64_t after, uint64_t *seq, const uint8_t **blob,
+               size_t *len, uint32_t *nrec)
 {
     struct spool_rec r;
     int rc;

@@ -26,8 +26,8 @@
  * Ownership: struct spool is allocated by spool_open and freed by
  * spool_close. spool_append copies the blob. The blob spool_next returns is
  * borrowed: it lives in the spool's read buffer until the next call on the
- * spool (spool_append may reuse the buffer when it drops a segment). All errors are logged once, naming the file, with the
- * "spool:" prefix. */
+ * spool (spool_append may reuse the buffer when it drops a segment). All errors
+ * are logged once, naming the file, with the "spool:" prefix. */
 #ifndef SPOOL_H
 #define SPOOL_H
 
@@ -67,10 +67,10 @@ struct spool_opts {
 
 struct spool_stats {
     uint64_t stream;
-    uint64_t next_seq;        /* the seq the next append gets */
-    uint64_t acked;           /* highest acknowledged seq (0: none) */
-    uint64_t first_seq;       /* oldest seq still on disk (0: empty) */
-    uint64_t bytes;           /* segment bytes on disk */
+    uint64_t next_seq;  /* the seq the next append gets */
+    uint64_t acked;     /* highest acknowledged seq (0: none) */
+    uint64_t first_seq; /* oldest seq still on disk (0: empty) */
+    uint64_t bytes;     /* segment bytes on disk */
     uint32_t segments;
     uint64_t dropped_batches; /* unacked batches dropped because full */
     uint64_t dropped_rows;
@@ -79,8 +79,8 @@ struct spool_stats {
     uint32_t unclean_opens;   /* opens after a crash or power cut */
     /* since open: for write amplification */
     uint64_t appends;
-    uint64_t blob_bytes;      /* bytes handed to spool_append */
-    uint64_t written_bytes;   /* bytes written: segments + state files */
+    uint64_t blob_bytes;    /* bytes handed to spool_append */
+    uint64_t written_bytes; /* bytes written: segments + state files */
     uint64_t fsyncs;
     uint64_t state_writes;
 };
@@ -119,8 +119,8 @@ uint64_t spool_next_seq(const struct spool *sp);
  * -EMSGSIZE for len 0 or > SPOOL_MAX_BLOB (or above a quarter of
  * max_bytes), -ENOSPC when the file system is full (nothing appended, seq
  * not used, spool intact), other -errno on I/O errors. */
-int spool_append(struct spool *sp, const void *blob, size_t len,
-                 uint32_t nrec, uint32_t nrows, uint64_t *seq);
+int spool_append(struct spool *sp, const void *blob, size_t len, uint32_t nrec,
+                 uint32_t nrows, uint64_t *seq);
 
 /* The oldest batch on disk with seq > after (after 0: from the start).
  * Returns 1 and fills *rec, 0 when there is none, or -errno. A returned
@@ -152,8 +152,8 @@ int spool_sync(struct spool *sp);
  *   src.next = spool_src_next; src.ack = spool_src_ack;
  * ctx is the struct spool. An ack error is logged by the spool and
  * otherwise ignored (the batches stay and are resent at worst). */
-int  spool_src_next(void *ctx, uint64_t after, uint64_t *seq,
-                    const uint8_t **blob, size_t *len, uint32_t *nrec);
+int spool_src_next(void *ctx, uint64_t after, uint64_t *seq,
+                   const uint8_t **blob, size_t *len, uint32_t *nrec);
 void spool_src_ack(void *ctx, uint64_t seq);
 
 /* Batches and rows lost in this spool since it was created: dropped when

@@ -3,11 +3,13 @@
  * full file system. The oracle for every batch is gen_blob(seq): content,
  * length and counts are a function of the seq, so whatever is read back is
  * checked against what must have been written. */
+/* clang-format off: cmocka 1.1.5 needs these four first */
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <setjmp.h>
 #include <cmocka.h>
+/* clang-format on */
 
 #include <dirent.h>
 #include <errno.h>
@@ -159,8 +161,7 @@ last_segment(const char *dir, char *out, size_t cap)
 
     assert_non_null(d);
     while ((de = readdir(d)) != NULL)
-        if (strncmp(de->d_name, "seg-", 4) == 0 &&
-            strcmp(de->d_name, best) > 0)
+        if (strncmp(de->d_name, "seg-", 4) == 0 && strcmp(de->d_name, best) > 0)
             snprintf(best, sizeof(best), "%s", de->d_name);
     closedir(d);
     assert_true(best[0] != '\0');
@@ -309,7 +310,7 @@ static void
 batches_read_back_in_order_with_their_counts(void **state)
 {
     struct tdir *t = *state;
-    struct spool_opts o = { .segment_bytes = 16384 };
+    struct spool_opts o = {.segment_bytes = 16384};
     struct spool *sp;
     uint64_t seqs[300];
     int i;
@@ -392,7 +393,7 @@ static void
 acknowledged_segments_are_deleted_and_ack_survives_reopen(void **state)
 {
     struct tdir *t = *state;
-    struct spool_opts o = { .segment_bytes = 8192, .keep_acked = 1 };
+    struct spool_opts o = {.segment_bytes = 8192, .keep_acked = 1};
     struct spool *sp;
     struct spool_stats st;
     uint64_t seqs[200];
@@ -428,7 +429,7 @@ static void
 acknowledged_batches_within_keep_acked_can_be_read_again(void **state)
 {
     struct tdir *t = *state;
-    struct spool_opts o = { .segment_bytes = 8192, .keep_acked = 60 };
+    struct spool_opts o = {.segment_bytes = 8192, .keep_acked = 60};
     struct spool *sp;
     uint64_t seqs[200];
 
@@ -446,7 +447,7 @@ static void
 full_spool_drops_oldest_segments_and_counts_what_was_unacked(void **state)
 {
     struct tdir *t = *state;
-    struct spool_opts o = { .segment_bytes = 16384 };
+    struct spool_opts o = {.segment_bytes = 16384};
     struct spool *sp;
     struct spool_stats st;
     uint64_t seqs[2000], b, r, rows_left = 0, rows_all = 0, acked_rows = 0;
@@ -496,7 +497,7 @@ static void
 torn_last_record_at_every_byte_offset_loses_only_that_batch(void **state)
 {
     struct tdir *t = *state;
-    struct spool_opts o = { .boot_id = "boot-a" };
+    struct spool_opts o = {.boot_id = "boot-a"};
     char seg[600], stp[400];
     uint8_t *segb, *stb, tmp[MAXBLOB];
     uint32_t nrec, nrows;
@@ -536,7 +537,7 @@ static void
 zero_or_garbage_tail_after_a_power_cut_is_cut_off(void **state)
 {
     struct tdir *t = *state;
-    struct spool_opts o = { .boot_id = "boot-a" };
+    struct spool_opts o = {.boot_id = "boot-a"};
     char seg[600];
     uint8_t junk[8192];
     struct spool *sp;
@@ -568,8 +569,8 @@ static void
 unclean_shutdown_then_reboot_skips_seqs_that_may_have_left(void **state)
 {
     struct tdir *t = *state;
-    struct spool_opts a = { .boot_id = "boot-a" };
-    struct spool_opts b = { .boot_id = "boot-b" };
+    struct spool_opts a = {.boot_id = "boot-a"};
+    struct spool_opts b = {.boot_id = "boot-b"};
     char seg[600];
     struct spool *sp;
     struct spool_stats st;
@@ -602,8 +603,8 @@ static void
 seq_lease_is_renewed_before_it_runs_out(void **state)
 {
     struct tdir *t = *state;
-    struct spool_opts a = { .boot_id = "boot-a", .segment_bytes = 65536 };
-    struct spool_opts b = { .boot_id = "boot-b", .segment_bytes = 65536 };
+    struct spool_opts a = {.boot_id = "boot-a", .segment_bytes = 65536};
+    struct spool_opts b = {.boot_id = "boot-b", .segment_bytes = 65536};
     struct spool *sp;
     uint64_t next;
 
@@ -639,7 +640,7 @@ static void
 corrupt_byte_in_an_old_segment_is_reported_skipped_and_counted(void **state)
 {
     struct tdir *t = *state;
-    struct spool_opts o = { .segment_bytes = 16384 };
+    struct spool_opts o = {.segment_bytes = 16384};
     struct spool *sp;
     char seg[600], *log, want[64];
     uint8_t tmp[MAXBLOB];
@@ -688,7 +689,7 @@ static void
 corrupt_record_header_is_skipped_by_resynchronising(void **state)
 {
     struct tdir *t = *state;
-    struct spool_opts o = { .segment_bytes = 65536 };
+    struct spool_opts o = {.segment_bytes = 65536};
     struct spool *sp;
     char seg[600];
     uint8_t tmp[MAXBLOB];
@@ -726,7 +727,7 @@ static void
 garbage_segment_header_does_not_stop_the_spool_opening(void **state)
 {
     struct tdir *t = *state;
-    struct spool_opts o = { .segment_bytes = 8192 };
+    struct spool_opts o = {.segment_bytes = 8192};
     struct spool *sp;
     char seg[600];
     int i;
@@ -746,7 +747,7 @@ static void
 empty_segment_left_by_a_crash_at_creation_is_removed(void **state)
 {
     struct tdir *t = *state;
-    struct spool_opts o = { .segment_bytes = 8192, .boot_id = "a" };
+    struct spool_opts o = {.segment_bytes = 8192, .boot_id = "a"};
     struct spool *sp;
     char seg[600];
     uint64_t seqs[40];
@@ -792,8 +793,7 @@ oversized_and_empty_batches_are_refused(void **state)
 
     assert_int_equal(spool_open(t->spool, 0, NULL, &sp), 0);
     assert_int_equal(spool_append(sp, big, 0, 0, 0, NULL), -EMSGSIZE);
-    assert_int_equal(spool_append(sp, big, sizeof(big), 1, 1, NULL),
-                     -EMSGSIZE);
+    assert_int_equal(spool_append(sp, big, sizeof(big), 1, 1, NULL), -EMSGSIZE);
     assert_int_equal(spool_append(sp, big, SPOOL_MAX_BLOB, 1, 1, NULL), 0);
     assert_int_equal(spool_next_seq(sp), 2);
     assert_int_equal(spool_close(sp), 0);
@@ -803,7 +803,7 @@ static void
 uplink_source_adapters_stream_and_release_batches(void **state)
 {
     struct tdir *t = *state;
-    struct spool_opts o = { .segment_bytes = 8192, .keep_acked = 1 };
+    struct spool_opts o = {.segment_bytes = 8192, .keep_acked = 1};
     struct spool *sp;
     const uint8_t *blob;
     uint8_t want[MAXBLOB];
@@ -856,7 +856,7 @@ losses_noted_by_the_agent_are_counted_and_persisted(void **state)
 static int
 enospc_child(const char *mnt)
 {
-    struct spool_opts o = { .segment_bytes = 65536, .sync_always = 1 };
+    struct spool_opts o = {.segment_bytes = 65536, .sync_always = 1};
     struct spool *sp;
     struct spool_rec r;
     char dir[400], filler[400];
@@ -900,8 +900,8 @@ enospc_child(const char *mnt)
     while ((rc = spool_next(sp, prev, &r)) == 1) {
         uint8_t want[MAXBLOB];
 
-        if (r.seq != prev + 1 || r.len != gen_blob(r.seq, want, &nrec,
-                                                   &nrows) ||
+        if (r.seq != prev + 1 ||
+            r.len != gen_blob(r.seq, want, &nrec, &nrows) ||
             memcmp(r.blob, want, r.len) != 0)
             return 16;
         prev = r.seq;

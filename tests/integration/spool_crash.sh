@@ -74,7 +74,8 @@ while [ "$i" -le "$iters" ]; do
     fi
     set -- $out
     echo "iteration $i: $what after ${ms} ms; present $1 (seqs $2..$3)," \
-         "dropped $4, next seq $5, seqs taken by power cuts $(wc -l < "$tmp/cut")"
+         "dropped $4, next seq $5, seqs taken by power cuts" \
+         "$(wc -l < "$tmp/cut")"
     dropped=$4
     i=$((i + 1))
 done

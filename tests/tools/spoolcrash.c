@@ -76,7 +76,6 @@ opts_from_env(struct spool_opts *o)
     o->boot_id = getenv("SPOOL_BOOT_ID"); /* a new one = a "reboot" */
 }
 
-
 static int
 do_append(const char *dir, const char *logpath)
 {
@@ -122,8 +121,10 @@ do_append(const char *dir, const char *logpath)
                 if (r.seq <= sent || r.len != len ||
                     memcmp(r.blob, want, len) != 0 || r.nrec != wrec ||
                     r.nrows != wrows) {
-                    fprintf(stderr, "append: read back seq %" PRIu64
-                            " after %" PRIu64 ": wrong\n", r.seq, sent);
+                    fprintf(stderr,
+                            "append: read back seq %" PRIu64 " after %" PRIu64
+                            ": wrong\n",
+                            r.seq, sent);
                     return 3;
                 }
                 sent = r.seq;
@@ -210,10 +211,9 @@ do_verify(const char *dir, const char *logpath, uint64_t min_dropped,
     }
     while ((rc = spool_next(sp, prev, &r)) == 1) {
         len = gen_blob(r.seq, want, &nrec, &nrows);
-        if (r.len != len || memcmp(r.blob, want, len) != 0 ||
-            r.nrec != nrec || r.nrows != nrows || r.seq <= prev) {
-            fprintf(stderr, "verify: seq %" PRIu64 ": wrong content\n",
-                    r.seq);
+        if (r.len != len || memcmp(r.blob, want, len) != 0 || r.nrec != nrec ||
+            r.nrows != nrows || r.seq <= prev) {
+            fprintf(stderr, "verify: seq %" PRIu64 ": wrong content\n", r.seq);
             return 1;
         }
         /* only seqs spool_append returned (or the one it was returning
@@ -255,16 +255,20 @@ do_verify(const char *dir, const char *logpath, uint64_t min_dropped,
             /* the tail after the newest present seq: only a power cut
              * may take it; remember it as taken */
             if (!powercut) {
-                fprintf(stderr, "verify: returned seq %" PRIu64 " lost "
-                        "(newest on disk %" PRIu64 ")\n", s, prev);
+                fprintf(stderr,
+                        "verify: returned seq %" PRIu64 " lost "
+                        "(newest on disk %" PRIu64 ")\n",
+                        s, prev);
                 return 1;
             }
             fprintf(cf, "%" PRIu64 "\n", s);
             continue;
         }
         if (!has_seq(pres, npres, s)) {
-            fprintf(stderr, "verify: returned seq %" PRIu64 " missing "
-                    "between %" PRIu64 " and %" PRIu64 "\n", s, first, prev);
+            fprintf(stderr,
+                    "verify: returned seq %" PRIu64 " missing "
+                    "between %" PRIu64 " and %" PRIu64 "\n",
+                    s, first, prev);
             return 1;
         }
     }
@@ -272,14 +276,17 @@ do_verify(const char *dir, const char *logpath, uint64_t min_dropped,
         fclose(cf);
     /* never hand out a seq that may have left the box */
     if (st.next_seq <= maxlog || st.next_seq <= prev) {
-        fprintf(stderr, "verify: next seq %" PRIu64 " would reuse (last "
+        fprintf(stderr,
+                "verify: next seq %" PRIu64 " would reuse (last "
                 "returned %" PRIu64 ", newest on disk %" PRIu64 ")\n",
                 st.next_seq, maxlog, prev);
         return 1;
     }
     if (!powercut && st.next_seq != max64(prev, maxlog) + 1 && nlog > 0) {
-        fprintf(stderr, "verify: gap after a plain kill: next seq %" PRIu64
-                ", newest %" PRIu64 "\n", st.next_seq, prev);
+        fprintf(stderr,
+                "verify: gap after a plain kill: next seq %" PRIu64
+                ", newest %" PRIu64 "\n",
+                st.next_seq, prev);
         return 1;
     }
     if (st.corrupt_batches != 0) {
@@ -288,22 +295,24 @@ do_verify(const char *dir, const char *logpath, uint64_t min_dropped,
         return 1;
     }
     if (below > b) {
-        fprintf(stderr, "verify: %" PRIu64 " unacknowledged seqs below %"
-                PRIu64 " but only %" PRIu64 " counted dropped\n", below,
-                first, b);
+        fprintf(stderr,
+                "verify: %" PRIu64 " unacknowledged seqs below %" PRIu64
+                " but only %" PRIu64 " counted dropped\n",
+                below, first, b);
         return 1;
     }
     if (b < min_dropped) {
-        fprintf(stderr, "verify: dropped count went down: %" PRIu64
-                " < %" PRIu64 "\n", b, min_dropped);
+        fprintf(stderr,
+                "verify: dropped count went down: %" PRIu64 " < %" PRIu64 "\n",
+                b, min_dropped);
         return 1;
     }
     if (st.bytes > CRASH_MAX) {
         fprintf(stderr, "verify: %" PRIu64 " bytes > cap\n", st.bytes);
         return 1;
     }
-    printf("%zu %" PRIu64 " %" PRIu64 " %" PRIu64 " %" PRIu64 " %" PRIu64
-           "\n", npres, first, prev, b, st.next_seq, (uint64_t)ncut);
+    printf("%zu %" PRIu64 " %" PRIu64 " %" PRIu64 " %" PRIu64 " %" PRIu64 "\n",
+           npres, first, prev, b, st.next_seq, (uint64_t)ncut);
     fflush(stdout);
     _exit(0); /* no spool_close: the next writer opens a crashed spool */
 }
@@ -342,7 +351,7 @@ do_bench(const char *dir, long n, const char *mode, size_t blen)
     uint8_t b[65536];
     uint64_t seq, io0, io1;
     double t0, t1, ta, worst = 0;
-    struct spool_opts o = { .sync_always = strcmp(mode, "always") == 0 };
+    struct spool_opts o = {.sync_always = strcmp(mode, "always") == 0};
     int acked = strcmp(mode, "acked") == 0;
     long i;
 
@@ -376,12 +385,11 @@ do_bench(const char *dir, long n, const char *mode, size_t blen)
            "%.1f MiB/s; written by the spool %" PRIu64 " bytes for %" PRIu64
            " bytes of batches (amplification %.4f), %" PRIu64 " fsyncs, "
            "%" PRIu64 " state writes; kernel write_bytes %" PRIu64
-           " (amplification %.4f); slowest append(+ack) %.1f ms\n", mode, n, blen, t1 - t0,
-           (double)n / (t1 - t0),
-           (double)n * (double)blen / (t1 - t0) / (1 << 20),
-           st.written_bytes, st.blob_bytes,
-           (double)st.written_bytes / (double)st.blob_bytes, st.fsyncs,
-           st.state_writes, io1 - io0,
+           " (amplification %.4f); slowest append(+ack) %.1f ms\n",
+           mode, n, blen, t1 - t0, (double)n / (t1 - t0),
+           (double)n * (double)blen / (t1 - t0) / (1 << 20), st.written_bytes,
+           st.blob_bytes, (double)st.written_bytes / (double)st.blob_bytes,
+           st.fsyncs, st.state_writes, io1 - io0,
            (double)(io1 - io0) / (double)st.blob_bytes, worst * 1e3);
     return 0;
 }
@@ -393,13 +401,13 @@ main(int argc, char **argv)
     if (argc == 4 && strcmp(argv[1], "append") == 0)
         return do_append(argv[2], argv[3]);
     if (argc == 7 && strcmp(argv[1], "verify") == 0)
-        return do_verify(argv[2], argv[3], strtoull(argv[4], NULL, 10),
-                         argv[5], atoi(argv[6]));
+        return do_verify(argv[2], argv[3], strtoull(argv[4], NULL, 10), argv[5],
+                         atoi(argv[6]));
     if ((argc == 5 || argc == 6) && strcmp(argv[1], "bench") == 0)
         return do_bench(argv[2], atol(argv[3]), argv[4],
                         argc == 6 ? (size_t)atol(argv[5]) : 0);
     fprintf(stderr, "usage: spoolcrash append DIR LOG | verify DIR LOG "
-            "MIN_DROPPED CUT POWERCUT |\n"
-            "       bench DIR N acked|outage|always [BYTES]\n");
+                    "MIN_DROPPED CUT POWERCUT |\n"
+                    "       bench DIR N acked|outage|always [BYTES]\n");
     return 2;
 }
