@@ -3,13 +3,14 @@
  * full file system. The oracle for every batch is gen_blob(seq): content,
  * length and counts are a function of the seq, so whatever is read back is
  * checked against what must have been written. */
-/* clang-format off: cmocka 1.1.5 needs these four first */
+/* cmocka 1.1.5 needs these four first (blank lines keep the order) */
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+
 #include <setjmp.h>
+
 #include <cmocka.h>
-/* clang-format on */
 
 #include <dirent.h>
 #include <errno.h>
