@@ -4,7 +4,8 @@
 # Kept as one list so CI, `make test` and `make demo` agree on it.
 PKGS="build-essential pkg-config clang libpcap-dev libsnmp-dev libuv1-dev
 libsqlite3-dev libcmocka-dev libjansson-dev sqlite3 tshark tcpdump snmp snmpd
-snmpsim iproute2 iputils-ping python3 valgrind libreoffice-calc-nogui"
+snmpsim iproute2 iputils-ping python3 valgrind libreoffice-calc-nogui
+libmicrohttpd-dev curl prometheus chromium fonts-wqy-microhei nodejs wrk"
 
 missing=""
 for p in $PKGS; do
