@@ -30,7 +30,8 @@ struct loopst {
     struct snmp_set *set;
     unsigned want, polls;
     uint64_t records, bytes, areas;
-    uv_timer_t guard;
+    uv_timer_t guard, tick;
+    uint64_t last_tick, max_lag;
 };
 
 static long
@@ -73,13 +74,37 @@ on_records(void *arg, const uint8_t *rec, size_t len, uint32_t n)
                    p.duration_ms, n, len, rss_kb("VmRSS:"));
             fflush(stdout);
         } else if (type == WIRE_REC_SNMP_AREA) {
+            struct wire_snmp_area a;
+            static const char *names[] = {"?", "up", "down", "missing",
+                                          "unreachable", "unknown"};
+            if (wire_snmp_area_decode(&body, &a) != 0) {
+                fprintf(stderr, "snmponce: bad area record\n");
+                exit(1);
+            }
             st->areas++;
+            printf("area %s required=%u state=%s aps=%u up=%u down=%u "
+                   "interval=%u\n", a.area, a.required, names[a.state],
+                   a.aps, a.aps_up, a.aps_down, a.interval_s);
         }
     }
-    if (st->polls >= st->want) {
+    if (st->polls >= st->want && !uv_is_closing((uv_handle_t *)&st->guard)) {
         snmp_stop(st->set);
         uv_close((uv_handle_t *)&st->guard, NULL);
+        uv_close((uv_handle_t *)&st->tick, NULL);
     }
+}
+
+/* Loop responsiveness: how late a 20 ms timer fires while polls run. */
+static void
+tick_cb(uv_timer_t *t)
+{
+    struct loopst *st = t->data;
+    uint64_t now = uv_hrtime() / 1000000;
+
+    if (st->last_tick != 0 && now - st->last_tick > 20 &&
+        now - st->last_tick - 20 > st->max_lag)
+        st->max_lag = now - st->last_tick - 20;
+    st->last_tick = now;
 }
 
 static void
@@ -90,6 +115,7 @@ guard_cb(uv_timer_t *t)
     fprintf(stderr, "snmponce: timed out waiting for polls\n");
     snmp_stop(st->set);
     uv_close((uv_handle_t *)&st->guard, NULL);
+    uv_close((uv_handle_t *)&st->tick, NULL);
 }
 
 int
@@ -146,16 +172,19 @@ main(int argc, char **argv)
     uv_timer_init(st.loop, &st.guard);
     st.guard.data = &st;
     uv_timer_start(&st.guard, guard_cb, 600000, 0);
+    uv_timer_init(st.loop, &st.tick);
+    st.tick.data = &st;
+    uv_timer_start(&st.tick, tick_cb, 20, 20);
     if ((rc = snmp_start(set, st.loop, on_records, &st)) != 0) {
         fprintf(stderr, "snmponce: snmp_start: %s\n", strerror(-rc));
         return 2;
     }
     uv_run(st.loop, UV_RUN_DEFAULT);
     printf("done polls=%u records=%llu bytes=%llu area_records=%llu "
-           "maxrss_kb=%ld\n",
+           "maxrss_kb=%ld max_loop_lag_ms=%llu\n",
            st.polls, (unsigned long long)st.records,
            (unsigned long long)st.bytes, (unsigned long long)st.areas,
-           rss_kb("VmHWM:"));
+           rss_kb("VmHWM:"), (unsigned long long)st.max_lag);
     uv_loop_close(st.loop);
     snmp_set_free(set);
     return st.polls >= loops ? 0 : 1;
