@@ -26,6 +26,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/random.h>
 #include <sys/stat.h>
 #include <time.h>
@@ -1025,6 +1026,16 @@ spool_open(const char *dir, uint64_t max_bytes, const struct spool_opts *opts,
     if (sp->dirfd < 0) {
         rc = -errno;
         log_warn("spool: %s: open", dir);
+        goto fail;
+    }
+    /* two agents on one spool would interleave appends: refuse the second
+     * (the lock goes with the process, so a killed agent never holds it) */
+    if (flock(sp->dirfd, LOCK_EX | LOCK_NB) != 0) {
+        rc = errno == EWOULDBLOCK ? -EBUSY : -errno;
+        if (rc == -EBUSY)
+            log_warnx("spool: %s: in use by another process", dir);
+        else
+            log_warn("spool: %s: flock", dir);
         goto fail;
     }
     unlinkat(sp->dirfd, "state.tmp", 0);

@@ -98,8 +98,9 @@ struct spool_rec {
  * reopen it removes leftovers of interrupted deletions, verifies the
  * newest segment record by record and truncates a torn tail. max_bytes 0
  * means SPOOL_DEFAULT_MAX_BYTES; opts NULL means all defaults. Sets *out
- * only on success. Returns 0, -EINVAL (bad max/opts), -ENOMEM, or the
- * -errno of the failing file operation (logged with its path). */
+ * only on success. The directory is locked (flock) while open. Returns 0,
+ * -EINVAL (bad max/opts), -EBUSY (another process has it open), -ENOMEM,
+ * or the -errno of the failing file operation (logged with its path). */
 int spool_open(const char *dir, uint64_t max_bytes,
                const struct spool_opts *opts, struct spool **out);
 

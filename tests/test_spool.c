@@ -373,6 +373,20 @@ reopen_after_close_keeps_stream_and_continues_without_gap(void **state)
 }
 
 static void
+a_spool_in_use_cannot_be_opened_twice(void **state)
+{
+    struct tdir *t = *state;
+    struct spool *a, *b = NULL;
+
+    assert_int_equal(spool_open(t->spool, 0, NULL, &a), 0);
+    assert_int_equal(spool_open(t->spool, 0, NULL, &b), -EBUSY);
+    assert_null(b);
+    assert_int_equal(spool_close(a), 0);
+    assert_int_equal(spool_open(t->spool, 0, NULL, &b), 0);
+    assert_int_equal(spool_close(b), 0);
+}
+
+static void
 wiped_spool_directory_gets_a_new_stream(void **state)
 {
     struct tdir *t = *state;
@@ -962,6 +976,7 @@ main(void)
         T(batches_read_back_in_order_with_their_counts),
         T(reading_while_appending_sees_new_batches),
         T(reopen_after_close_keeps_stream_and_continues_without_gap),
+        T(a_spool_in_use_cannot_be_opened_twice),
         T(wiped_spool_directory_gets_a_new_stream),
         T(acknowledged_segments_are_deleted_and_ack_survives_reopen),
         T(acknowledged_batches_within_keep_acked_can_be_read_again),
