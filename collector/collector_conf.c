@@ -41,6 +41,8 @@ static const struct conf_key collector_keys[] = {
     {"idle_timeout", CONF_UINT, 10, 86400, AT(idle_timeout), NULL},
     {"hello_timeout", CONF_UINT, 1, 3600, AT(hello_timeout), NULL},
     {"group_commit", CONF_UINT, 1, 100000, AT(group_commit), NULL},
+    {"retention_days", CONF_UINT, 0, 36500, AT(retention_days), NULL},
+    {"rollup_interval", CONF_UINT, 1, 86400, AT(rollup_interval), NULL},
     {"http_listen", CONF_STR, 0, 0, AT(http_listen), NULL},
     {"http_token", CONF_FUNC, 0, 0, 0, add_token},
     {"http_cors_origin", CONF_STR, 0, 0, AT(http_cors_origin), NULL},
@@ -96,6 +98,8 @@ collector_conf_print(const struct collector_conf *c, FILE *out)
     fprintf(out, "idle_timeout %u\n", c->idle_timeout);
     fprintf(out, "hello_timeout %u\n", c->hello_timeout);
     fprintf(out, "group_commit %u\n", c->group_commit);
+    fprintf(out, "retention_days %u\n", c->retention_days);
+    fprintf(out, "rollup_interval %u\n", c->rollup_interval);
     fprintf(out, "http_listen %s\n", c->http_listen ? c->http_listen
                                                     : "(unset)");
     fprintf(out, "http_token (%u set)\n", c->http_ntokens);

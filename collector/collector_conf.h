@@ -14,6 +14,8 @@ struct collector_conf {
     unsigned idle_timeout; /* seconds */
     unsigned hello_timeout;
     unsigned group_commit; /* batches per transaction at most */
+    unsigned retention_days;  /* raw minute rows kept; 0 forever */
+    unsigned rollup_interval; /* seconds between rollup passes */
     char *http_listen;     /* HTTP API/dashboard, HOST:PORT; NULL: off */
     char **http_tokens;    /* read tokens (http_token, repeatable) */
     unsigned http_ntokens;

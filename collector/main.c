@@ -14,8 +14,10 @@
 
 #include "cli_compliance.h"
 #include "collector_conf.h"
+#include "conf.h"
 #include "http.h"
 #include "log.h"
+#include "rollup.h"
 #include "rowjson.h"
 #include "server.h"
 #include "storage.h"
@@ -30,6 +32,8 @@ usage(FILE *f)
         "[--db FILE] [--http HOST:PORT] [-n] [-v]\n"
         "       classband-collector query --db FILE [--school CODE] "
         "[--from T] [--to T]\n"
+        "       classband-collector rollup --db FILE [--retention-days N] "
+        "[--now T]\n"
         "       classband-collector import schools|classes|areas FILE.csv "
         "--db FILE [--encoding auto|utf-8|gbk]\n"
         "       classband-collector pack load FILE --db FILE\n"
@@ -50,6 +54,7 @@ struct serve_ctx {
     struct writer *w;
     uv_signal_t sigint, sigterm;
     int stopping;
+    struct rollup *rollup;
     struct http *http;          /* NULL when http_listen is unset */
     struct http_live live;      /* agent-side figures for /metrics */
     uv_timer_t live_timer;
@@ -92,6 +97,8 @@ on_signal(uv_signal_t *h, int signum)
              signum);
     server_stop(x->srv);
     writer_stop(x->w);
+    rollup_stop(x->rollup);
+    x->rollup = NULL;
     if (x->http != NULL)
         uv_close((uv_handle_t *)&x->live_timer, NULL);
     uv_close((uv_handle_t *)&x->sigint, NULL);
@@ -198,6 +205,12 @@ cmd_serve(int argc, char **argv)
         x.live_timer.data = &x;
         uv_timer_start(&x.live_timer, on_live_timer, 0, 1000);
     }
+    {
+        struct rollup_opts ro = {conf.db, conf.rollup_interval,
+                                 conf.retention_days};
+        if (rollup_start(&ro, &x.rollup) != 0)
+            fatalx("collector: cannot start the rollup thread");
+    }
     uv_signal_init(x.loop, &x.sigint);
     uv_signal_init(x.loop, &x.sigterm);
     x.sigint.data = x.sigterm.data = &x;
@@ -278,6 +291,54 @@ cmd_query(int argc, char **argv)
     return rc == 0 ? 0 : 1;
 }
 
+static int
+cmd_rollup(int argc, char **argv)
+{
+    static const struct option opts[] = {
+        {"db", required_argument, NULL, 'd'},
+        {"retention-days", required_argument, NULL, 'r'},
+        {"now", required_argument, NULL, 'N'},
+        {"help", no_argument, NULL, 'h'},
+        {NULL, 0, NULL, 0},
+    };
+    struct rollup_stats rs;
+    const char *db = NULL;
+    unsigned long long ret = 0;
+    int64_t now = (int64_t)time(NULL);
+    int ch, rc;
+
+    while ((ch = getopt_long(argc, argv, "d:r:N:h", opts, NULL)) != -1) {
+        switch (ch) {
+        case 'd': db = optarg; break;
+        case 'r':
+            if (conf_parse_u64(optarg, 0, 36500, &ret) != 0) {
+                fprintf(stderr, "rollup: bad --retention-days %s\n",
+                        optarg);
+                return 2;
+            }
+            break;
+        case 'N':
+            if (timeutil_parse(optarg, &now) != 0) {
+                fprintf(stderr, "rollup: bad time \"%s\"\n", optarg);
+                return 2;
+            }
+            break;
+        case 'h': usage(stdout); return 0;
+        default: usage(stderr); return 2;
+        }
+    }
+    if (db == NULL || optind != argc) {
+        usage(stderr);
+        return 2;
+    }
+    log_init("classband-collector", 0, 0);
+    rc = rollup_run_once(db, (unsigned)ret, now, &rs);
+    printf("rollup: %llu school-hours, %llu school-days, %llu raw rows "
+           "expired\n", (unsigned long long)rs.hours,
+           (unsigned long long)rs.days, (unsigned long long)rs.expired_rows);
+    return rc == 0 ? 0 : 1;
+}
+
 /* Subcommands. Modules add their entry here. */
 static const struct {
     const char *name;
@@ -285,6 +346,7 @@ static const struct {
 } commands[] = {
     {"serve", cmd_serve},
     {"query", cmd_query},
+    {"rollup", cmd_rollup},
     /* compliance subcommands (collector/cli_compliance.c) go below */
     {"import", cli_import},
     {"calendar", cli_calendar},
