@@ -21,6 +21,8 @@ struct storage {
     sqlite3_stmt *ins_class;
     sqlite3_stmt *ins_capture;
     sqlite3_stmt *ins_status;
+    sqlite3_stmt *mark_dirty;
+    int64_t dirty_hour;     /* last hour marked in this batch; -1: none */
 };
 
 static int
@@ -127,6 +129,10 @@ prepare_all(struct storage *st)
              "bytes_down, pkts_up, pkts_down, peak_up_bps, peak_down_bps, "
              "devices, agent_id) VALUES (?,?,?,?,?,?,?,?,?,?,?)")) != 0)
         return rc;
+    if ((rc = prepare(st, &st->mark_dirty,
+             "INSERT OR IGNORE INTO rollup_dirty (school, hour) "
+             "VALUES (?1, ?2)")) != 0)
+        return rc;
     if ((rc = prepare(st, &st->ins_status,
              "INSERT INTO agent_status (minute, school, agent_id, "
              "backlog_batches, dropped_batches, dropped_rows, uptime_s) "
@@ -206,6 +212,7 @@ storage_close(struct storage *st)
     sqlite3_finalize(st->ins_class);
     sqlite3_finalize(st->ins_capture);
     sqlite3_finalize(st->ins_status);
+    sqlite3_finalize(st->mark_dirty);
     sqlite3_close(st->db);
     free(st->path);
     free(st);
@@ -302,6 +309,21 @@ storage_rollback(struct storage *st)
         exec(st, "ROLLBACK");
 }
 
+/* The rollup thread recomputes the hours this marks (rollup.c). A batch
+ * is mostly one minute, so remembering the last hour saves the repeats. */
+static int
+mark_dirty(struct storage *st, const char *school, int64_t minute)
+{
+    int64_t hour = minute - ((minute % 3600) + 3600) % 3600;
+
+    if (hour == st->dirty_hour)
+        return 0;
+    st->dirty_hour = hour;
+    sqlite3_bind_text(st->mark_dirty, 1, school, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(st->mark_dirty, 2, hour);
+    return step_done(st, st->mark_dirty, "mark rollup");
+}
+
 static int
 put_class(struct storage *st, const char *agent_id, const char *school,
           struct wire_rd *body)
@@ -324,7 +346,9 @@ put_class(struct storage *st, const char *agent_id, const char *school,
     }
     sqlite3_bind_int64(s, 10, r.devices);
     sqlite3_bind_text(s, 11, agent_id, -1, SQLITE_STATIC);
-    return step_done(st, s, "insert class_minute");
+    if (step_done(st, s, "insert class_minute") != 0)
+        return -EIO;
+    return mark_dirty(st, school, r.minute);
 }
 
 static int
@@ -350,7 +374,9 @@ put_capture(struct storage *st, const char *agent_id, const char *school,
         sqlite3_clear_bindings(s);
         return -EPROTO;
     }
-    return step_done(st, s, "insert capture_minute");
+    if (step_done(st, s, "insert capture_minute") != 0)
+        return -EIO;
+    return mark_dirty(st, school, r.minute);
 }
 
 static int
@@ -377,6 +403,10 @@ put_status(struct storage *st, const char *agent_id, const char *school,
 
 typedef int (*rec_fn)(struct storage *, const char *, const char *,
                       struct wire_rd *);
+/* Modules with record types of their own store them through the raw
+ * handle, in the batch's transaction: (db, school, agent_id, type, body). */
+typedef int (*ext_fn)(sqlite3 *, const char *, const char *, uint8_t,
+                      struct wire_rd *);
 
 /* Record type -> handler. Modules that add record types add a row here. */
 static const struct {
@@ -386,6 +416,14 @@ static const struct {
     {WIRE_REC_CLASS_MIN, put_class},
     {WIRE_REC_CAPTURE_MIN, put_capture},
     {WIRE_REC_AGENT_STATUS, put_status},
+};
+
+/* Record type ranges owned by other modules. */
+static const struct {
+    uint8_t lo, hi;
+    ext_fn fn;
+} ext_handlers[] = {
+    {0, 0, NULL}, /* placeholder: C forbids an empty initializer */
 };
 
 static rec_fn
@@ -399,6 +437,18 @@ rec_lookup(uint8_t type)
     return NULL;
 }
 
+static ext_fn
+ext_lookup(uint8_t type)
+{
+    size_t i;
+
+    for (i = 0; i < sizeof(ext_handlers) / sizeof(ext_handlers[0]); i++)
+        if (ext_handlers[i].fn != NULL && type >= ext_handlers[i].lo &&
+            type <= ext_handlers[i].hi)
+            return ext_handlers[i].fn;
+    return NULL;
+}
+
 int
 storage_batch(struct storage *st, const char *agent_id, const char *school,
               const uint8_t *payload, size_t len, int64_t now,
@@ -409,6 +459,7 @@ storage_batch(struct storage *st, const char *agent_id, const char *school,
     uint64_t last;
     uint8_t rtype;
     rec_fn fn;
+    ext_fn efn;
     sqlite3_stmt *s;
     int rc, more;
 
@@ -423,17 +474,22 @@ storage_batch(struct storage *st, const char *agent_id, const char *school,
         *ack_seq = last;
         return STORAGE_DUPLICATE;
     }
+    st->dirty_hour = -1;
     /* A savepoint makes the batch all-or-nothing inside the group commit. */
     if ((rc = exec(st, "SAVEPOINT batch")) != 0)
         return rc;
     while ((more = wire_batch_next(&it, &rtype, &body)) == 1) {
         fn = rec_lookup(rtype);
-        if (fn == NULL) {
+        if (fn != NULL) {
+            rc = fn(st, agent_id, school, &body);
+        } else if ((efn = ext_lookup(rtype)) != NULL) {
+            rc = efn(st->db, school, agent_id, rtype, &body);
+        } else {
             *why = "unknown record type in BATCH";
             rc = -EPROTO;
             break;
         }
-        if ((rc = fn(st, agent_id, school, &body)) != 0) {
+        if (rc != 0) {
             if (rc == -EPROTO)
                 *why = "malformed record in BATCH";
             break;
