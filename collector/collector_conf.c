@@ -48,6 +48,8 @@ static const struct conf_key collector_keys[] = {
     {"http_cors_origin", CONF_STR, 0, 0, AT(http_cors_origin), NULL},
     {"http_web_dir", CONF_STR, 0, 0, AT(http_web_dir), NULL},
     {"http_threads", CONF_UINT, 1, 64, AT(http_threads), NULL},
+    {"http_max_conns", CONF_UINT, 4, 100000, AT(http_max_conns), NULL},
+    {"http_timeout", CONF_UINT, 1, 3600, AT(http_timeout), NULL},
     {NULL, 0, 0, 0, 0, NULL},
 };
 
@@ -62,6 +64,8 @@ collector_conf_defaults(struct collector_conf *c)
     c->hello_timeout = 30;
     c->group_commit = 512;
     c->http_threads = 2;
+    c->http_max_conns = 128;
+    c->http_timeout = 15;
 }
 
 int
@@ -108,6 +112,8 @@ collector_conf_print(const struct collector_conf *c, FILE *out)
     if (c->http_web_dir != NULL)
         fprintf(out, "http_web_dir %s\n", c->http_web_dir);
     fprintf(out, "http_threads %u\n", c->http_threads);
+    fprintf(out, "http_max_conns %u\n", c->http_max_conns);
+    fprintf(out, "http_timeout %u\n", c->http_timeout);
 }
 
 void

@@ -22,6 +22,8 @@ struct collector_conf {
     char *http_cors_origin;
     char *http_web_dir;    /* dashboard files; NULL: built-in default */
     unsigned http_threads;
+    unsigned http_max_conns;
+    unsigned http_timeout; /* seconds of client inactivity */
 };
 
 void collector_conf_defaults(struct collector_conf *c);

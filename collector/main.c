@@ -198,6 +198,8 @@ cmd_serve(int argc, char **argv)
         ho.cors_origin = conf.http_cors_origin;
         ho.web_dir = conf.http_web_dir;
         ho.threads = conf.http_threads;
+        ho.max_conns = conf.http_max_conns;
+        ho.timeout_s = conf.http_timeout;
         ho.live = &x.live;
         if (http_start(&ho, &x.http) != 0)
             fatalx("collector: cannot serve HTTP on %s", conf.http_listen);
