@@ -126,3 +126,98 @@ clean:
 .SECONDARY:
 
 -include $(shell find $(BUILD)/obj -name '*.d' 2>/dev/null)
+
+# --- packaging (packaging/, man/, tests/cross/; see docs/INSTALL.md) --------
+#   make install    [DESTDIR=] [PREFIX=/usr/local] [SYSCONFDIR=$(PREFIX)/etc]
+#   make deb        classband-agent and classband-collector .debs into
+#                   $(BUILD)/deb/, lintian-checked
+#   make cross      the agent for arm64, armhf, mipsel (CROSS_ARCHES) with
+#                   Debian's cross toolchains, into $(BUILD)/cross/ARCH/
+PREFIX ?= /usr/local
+SYSCONFDIR ?= $(PREFIX)/etc
+SBINDIR ?= $(PREFIX)/sbin
+DATADIR ?= $(PREFIX)/share
+MANDIR ?= $(DATADIR)/man
+CROSS_ARCHES ?= arm64 armhf mipsel
+
+install: all
+	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(MANDIR)/man5 \
+		$(DESTDIR)$(MANDIR)/man8 $(DESTDIR)$(SYSCONFDIR)/classband \
+		$(DESTDIR)$(DATADIR)/classband/profiles
+	install -m 0755 $(AGENT_BIN) $(COLLECTOR_BIN) $(DESTDIR)$(SBINDIR)/
+	install -m 0644 man/*.5 $(DESTDIR)$(MANDIR)/man5/
+	install -m 0644 man/*.8 $(DESTDIR)$(MANDIR)/man8/
+	install -m 0644 packaging/conf/agent.conf.sample \
+		packaging/conf/collector.conf.sample \
+		$(DESTDIR)$(SYSCONFDIR)/classband/
+	install -m 0644 agent/profiles/*.profile \
+		$(DESTDIR)$(DATADIR)/classband/profiles/
+	find schema -type f ! -name embed.sh | while read -r f; do \
+		install -D -m 0644 "$$f" "$(DESTDIR)$(DATADIR)/classband/$$f" \
+		|| exit 1; done
+	if [ -d $(BUILD)/web ]; then find $(BUILD)/web -type f | \
+		while read -r f; do install -D -m 0644 "$$f" \
+		"$(DESTDIR)$(DATADIR)/classband/web/$${f#$(BUILD)/web/}" \
+		|| exit 1; done; fi
+
+deb:
+	sh packaging/build-deb.sh $(BUILD)/deb
+
+cross:
+	@for a in $(CROSS_ARCHES); do \
+		sh tests/cross/build.sh $$a $(BUILD)/cross/$$a || exit 1; done
+
+.PHONY: install deb cross
+
+# ---- fuzzing: tests/fuzz/README.md ----
+# make fuzz        builds every tests/fuzz/fuzz_*.c with clang, libFuzzer,
+#                  ASan and UBSan into $(FUZZ_BUILD)/ and runs each for
+#                  FUZZ_SECONDS (default 600) on a copy of its seed corpus;
+#                  fails if any harness crashes, leaks, hits UB or times out
+# make fuzz-smoke  the same for 20 s each
+# FUZZ_PARALLEL=2 runs two harnesses at a time; FUZZ_ONLY="wire conf" some.
+FUZZ_CC ?= clang
+FUZZ_BUILD ?= $(BUILD)-fuzz
+FUZZ_SECONDS ?= 600
+FUZZ_PARALLEL ?= 1
+FUZZ_SAN = -fsanitize=address,undefined -fno-sanitize-recover=all \
+	-fno-omit-frame-pointer
+FUZZ_CFLAGS = -std=c11 -D_GNU_SOURCE $(WARN) -O1 -g $(FUZZ_SAN) \
+	-DCLASSBAND_VERSION='"$(VERSION)"' -Icommon -Iagent -Icollector \
+	$(sort $(call pc_cflags,$(AGENT_PKGS) $(COLLECTOR_PKGS)))
+FUZZ_SRC = $(wildcard tests/fuzz/fuzz_*.c)
+FUZZ_BINS = $(patsubst tests/fuzz/%.c,$(FUZZ_BUILD)/%,$(FUZZ_SRC))
+FUZZ_LIB_OBJ = $(patsubst %.c,$(FUZZ_BUILD)/obj/%.o,$(COMMON_SRC) \
+	$(AGENT_SRC) $(COLLECTOR_SRC)) $(FUZZ_BUILD)/obj/gen/schema.o
+
+$(FUZZ_BUILD)/obj/%.o: %.c
+	@mkdir -p $(dir $@)
+	@$(if $(Q),echo "  FUZZCC  $<")
+	$(Q)$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link -MMD -MP \
+		-c $< -o $@
+$(FUZZ_BUILD)/gen/schema.c: $(SCHEMA_SQL) schema/embed.sh
+	@mkdir -p $(dir $@)
+	sh schema/embed.sh $@ $(SCHEMA_SQL)
+$(FUZZ_BUILD)/obj/gen/schema.o: $(FUZZ_BUILD)/gen/schema.c
+	@mkdir -p $(dir $@)
+	$(Q)$(FUZZ_CC) $(FUZZ_CFLAGS) -c $< -o $@
+$(FUZZ_BUILD)/libfuzztarget.a: $(FUZZ_LIB_OBJ)
+	@rm -f $@
+	$(Q)$(AR) rcs $@ $^
+$(FUZZ_BUILD)/fuzz_%: $(FUZZ_BUILD)/obj/tests/fuzz/fuzz_%.o \
+		$(FUZZ_BUILD)/libfuzztarget.a
+	@$(if $(Q),echo "  LD      $@")
+	$(Q)$(FUZZ_CC) -fsanitize=fuzzer $(FUZZ_SAN) -o $@ $^ \
+		$(AGENT_LIBS) $(COLLECTOR_LIBS)
+
+fuzz-build: $(FUZZ_BINS)
+fuzz: fuzz-build
+	@FUZZ_BUILD=$(FUZZ_BUILD) FUZZ_SECONDS=$(FUZZ_SECONDS) \
+		FUZZ_PARALLEL=$(FUZZ_PARALLEL) FUZZ_ONLY="$(FUZZ_ONLY)" \
+		sh tests/fuzz/run.sh
+fuzz-smoke: fuzz-build
+	@FUZZ_BUILD=$(FUZZ_BUILD) FUZZ_SECONDS=20 FUZZ_PARALLEL=1 \
+		FUZZ_ONLY="$(FUZZ_ONLY)" sh tests/fuzz/run.sh
+
+.PHONY: fuzz fuzz-build fuzz-smoke
+-include $(shell find $(FUZZ_BUILD)/obj -name '*.d' 2>/dev/null)
