@@ -507,7 +507,14 @@ note_corrupt(struct spool *sp, const struct walk *w, uint64_t off,
 {
     uint64_t floor = max64(spool_floor(sp), sp->corrupt_upto);
 
-    if (hi < lo || hi <= floor) {
+    if (hi < lo) {
+        /* junk between two consecutive seqs: nothing lost */
+        log_warnx("spool: %s/%s: offset %" PRIu64 ": %s; skipped %" PRIu64
+                  " bytes, no batch lost",
+                  sp->dir, w->name, off, why, skipped);
+        return;
+    }
+    if (hi <= floor) {
         log_debug("spool: %s/%s: offset %" PRIu64 ": %s (already counted)",
                   sp->dir, w->name, off, why);
         return;

@@ -739,6 +739,43 @@ corrupt_record_header_is_skipped_by_resynchronising(void **state)
 }
 
 static void
+junk_between_two_records_is_skipped_without_losing_a_batch(void **state)
+{
+    struct tdir *t = *state;
+    struct spool_opts o = {.segment_bytes = 65536};
+    struct spool *sp;
+    char seg[600];
+    uint8_t tmp[MAXBLOB], *f, *g;
+    uint32_t nrec, nrows;
+    uint64_t seqs[20], b;
+    size_t len, off = 32;
+    int i;
+
+    assert_int_equal(spool_open(t->spool, 0, &o, &sp), 0);
+    for (i = 0; i < 10; i++)
+        append_gen(sp);
+    assert_int_equal(spool_close(sp), 0);
+    for (i = 1; i <= 3; i++)
+        off += 32 + gen_blob((uint64_t)i, tmp, &nrec, &nrows);
+    last_segment(t->spool, seg, sizeof(seg));
+    f = slurp(seg, &len);
+    g = malloc(len + 100);
+    assert_non_null(g);
+    memcpy(g, f, off);
+    memset(g + off, 0xa5, 100);
+    memcpy(g + off + 100, f + off, len - off);
+    spit(seg, g, len + 100);
+    free(f);
+    free(g);
+    assert_int_equal(spool_open(t->spool, 0, &o, &sp), 0);
+    assert_int_equal(read_all(sp, 0, seqs, 20), 10);
+    assert_int_equal(seqs[3], 4);
+    spool_dropped(sp, &b, NULL);
+    assert_int_equal(b, 0);
+    assert_int_equal(spool_close(sp), 0);
+}
+
+static void
 garbage_segment_header_does_not_stop_the_spool_opening(void **state)
 {
     struct tdir *t = *state;
@@ -988,6 +1025,7 @@ main(void)
         T(ack_past_next_seq_moves_next_seq_beyond_it),
         T(corrupt_byte_in_an_old_segment_is_reported_skipped_and_counted),
         T(corrupt_record_header_is_skipped_by_resynchronising),
+        T(junk_between_two_records_is_skipped_without_losing_a_batch),
         T(garbage_segment_header_does_not_stop_the_spool_opening),
         T(empty_segment_left_by_a_crash_at_creation_is_removed),
         T(io_errors_name_the_path),
