@@ -40,6 +40,8 @@ static const struct conf_key collector_keys[] = {
     {"max_queue", CONF_UINT, 16, 1000000, AT(max_queue), NULL},
     {"idle_timeout", CONF_UINT, 10, 86400, AT(idle_timeout), NULL},
     {"hello_timeout", CONF_UINT, 1, 3600, AT(hello_timeout), NULL},
+    {"frame_timeout", CONF_UINT, 1, 3600, AT(frame_timeout), NULL},
+    {"max_agent_kbps", CONF_UINT, 0, 10000000, AT(max_agent_kbps), NULL},
     {"group_commit", CONF_UINT, 1, 100000, AT(group_commit), NULL},
     {"retention_days", CONF_UINT, 0, 36500, AT(retention_days), NULL},
     {"rollup_interval", CONF_UINT, 1, 86400, AT(rollup_interval), NULL},
@@ -62,6 +64,8 @@ collector_conf_defaults(struct collector_conf *c)
     c->max_queue = 4096;
     c->idle_timeout = 300;
     c->hello_timeout = 30;
+    c->frame_timeout = 30;
+    c->max_agent_kbps = 4096;
     c->group_commit = 512;
     c->http_threads = 2;
     c->http_max_conns = 128;
@@ -101,6 +105,8 @@ collector_conf_print(const struct collector_conf *c, FILE *out)
     fprintf(out, "max_queue %u\n", c->max_queue);
     fprintf(out, "idle_timeout %u\n", c->idle_timeout);
     fprintf(out, "hello_timeout %u\n", c->hello_timeout);
+    fprintf(out, "frame_timeout %u\n", c->frame_timeout);
+    fprintf(out, "max_agent_kbps %u\n", c->max_agent_kbps);
     fprintf(out, "group_commit %u\n", c->group_commit);
     fprintf(out, "retention_days %u\n", c->retention_days);
     fprintf(out, "rollup_interval %u\n", c->rollup_interval);

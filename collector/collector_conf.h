@@ -13,6 +13,8 @@ struct collector_conf {
     unsigned max_queue;    /* writer queue length that pauses all reads */
     unsigned idle_timeout; /* seconds */
     unsigned hello_timeout;
+    unsigned frame_timeout;  /* seconds a half-received frame may stall */
+    unsigned max_agent_kbps; /* KiB/s read per agent connection; 0 none */
     unsigned group_commit; /* batches per transaction at most */
     unsigned retention_days;  /* raw minute rows kept; 0 forever */
     unsigned rollup_interval; /* seconds between rollup passes */

@@ -26,8 +26,10 @@ struct conn {
     unsigned refs;        /* writer jobs in flight + 1 while the handle lives */
     unsigned inflight;    /* batches awaiting commit */
     int reading;
-    int paused_by_queue;
+    int rate_paused;      /* over its byte budget for this second */
     uint64_t last_active; /* uv_now, ms */
+    uint64_t partial_since; /* uv_now when a frame began arriving; 0 none */
+    uint64_t bytes_this_sec;
 };
 
 struct server {
@@ -165,7 +167,7 @@ static void read_cb(uv_stream_t *s, ssize_t n, const uv_buf_t *b);
 static void
 conn_resume(struct conn *c)
 {
-    if (c->state == C_CLOSING || c->reading)
+    if (c->state == C_CLOSING || c->reading || c->rate_paused)
         return;
     if (uv_read_start((uv_stream_t *)&c->tcp, alloc_cb, read_cb) == 0)
         c->reading = 1;
@@ -190,7 +192,21 @@ read_cb(uv_stream_t *s, ssize_t n, const uv_buf_t *b)
     c->rbuf.len += (size_t)n;
     c->srv->stats.bytes_in += (uint64_t)n;
     c->last_active = uv_now(c->srv->loop);
+    c->bytes_this_sec += (uint64_t)n;
     conn_process(c);
+    if (c->state == C_CLOSING)
+        return;
+    /* a frame that has begun must finish in time (slowloris) */
+    if (c->rbuf.len == 0)
+        c->partial_since = 0;
+    else if (c->partial_since == 0)
+        c->partial_since = c->last_active;
+    /* per-agent rate limit: stop reading until the next second */
+    if (c->srv->o.max_rate_bps != 0 &&
+        c->bytes_this_sec > c->srv->o.max_rate_bps) {
+        c->rate_paused = 1;
+        conn_pause(c);
+    }
 }
 
 static void
@@ -417,6 +433,24 @@ sweep_cb(uv_timer_t *t)
 
     for (c = s->conns; c != NULL; c = next) {
         next = c->next;
+        c->bytes_this_sec = 0;
+        if (c->rate_paused) {
+            c->rate_paused = 0;
+            if (!s->queue_paused && c->inflight < s->o.max_inflight &&
+                c->state != C_HELLO_PENDING)
+                conn_resume(c);
+        }
+        /* a peer that does not read its ACKs holds our memory */
+        if (uv_stream_get_write_queue_size((uv_stream_t *)&c->tcp) >
+            (1u << 20)) {
+            conn_close(c, "peer does not read its acknowledgements");
+            continue;
+        }
+        if (c->partial_since != 0 && c->reading &&
+            now - c->partial_since > (uint64_t)s->o.frame_timeout_s * 1000) {
+            conn_close(c, "frame not completed in time");
+            continue;
+        }
         if (c->inflight > 0 || c->state == C_HELLO_PENDING)
             continue;
         if (c->state == C_WAIT_HELLO &&
@@ -456,6 +490,8 @@ server_start(uv_loop_t *loop, const struct server_opts *o, struct writer *w,
         s->o.idle_timeout_s = 300;
     if (s->o.hello_timeout_s == 0)
         s->o.hello_timeout_s = 30;
+    if (s->o.frame_timeout_s == 0)
+        s->o.frame_timeout_s = 30;
     s->w = w;
     uv_tcp_init(loop, &s->listener);
     s->listener.data = s;

@@ -23,6 +23,8 @@ struct server_opts {
     size_t max_queue;         /* writer jobs before every reader pauses */
     unsigned idle_timeout_s;  /* close a peer silent for this long */
     unsigned hello_timeout_s; /* close a peer that sends no HELLO in time */
+    unsigned frame_timeout_s; /* close a peer whose frame stalls half-sent */
+    uint64_t max_rate_bps;    /* bytes/s read per agent; 0: unlimited */
 };
 
 struct server_stats {

@@ -8,6 +8,8 @@
  *                                        collector closes the connection
  *     KIND: oversized badversion badtype flags garbage nohello badrecord
  *           truncated badhello
+ *           stall (HELLO, then half a frame, then silence)
+ *           silent (connect and say nothing)
  *   fakeagent ADDR stream SCHOOL AGENT N send N batches, each acknowledged
  * Prints what it saw; exits non-zero on any unexpected answer. */
 #include <arpa/inet.h>
@@ -24,6 +26,15 @@
 #include "wire.h"
 
 static uint64_t stream_id = 0x5eed5eed5eedULL;
+
+/* FAKEAGENT_WAIT_MS: how long to wait for the collector (default 5 s). */
+static int
+wait_ms(void)
+{
+    const char *e = getenv("FAKEAGENT_WAIT_MS");
+
+    return e != NULL ? atoi(e) : 5000;
+}
 
 static int
 dial(const char *spec)
@@ -75,7 +86,7 @@ get_frame(int fd, uint8_t *payload, size_t cap, uint32_t *len)
 
     for (;;) {
         while (got < want) {
-            if (poll(&p, 1, 5000) != 1) {
+            if (poll(&p, 1, wait_ms()) != 1) {
                 fprintf(stderr, "timeout waiting for the collector\n");
                 exit(1);
             }
@@ -235,6 +246,15 @@ bad(const char *addr, const char *kind)
         buf_free(&b);
         return closed_by_peer(fd);
     }
+    if (strcmp(kind, "stall") == 0) {
+        hello(fd, "STALL", "fake-stall");
+        f[3] = 100;
+        f[5] = WIRE_BATCH;
+        put(fd, f, WIRE_HDR_LEN + 10);
+        return closed_by_peer(fd);
+    }
+    if (strcmp(kind, "silent") == 0)
+        return closed_by_peer(fd);
     fprintf(stderr, "unknown kind %s\n", kind);
     return 2;
 }
