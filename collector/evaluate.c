@@ -12,6 +12,7 @@
 #include "metrics.h"
 #include "packs.h"
 #include "storage.h"
+#include "store_snmp.h"
 
 struct rule_tally {
     int in_scope, meeting, failing, undetermined;
@@ -80,6 +81,57 @@ insert_school(sqlite3_stmt *s, int64_t id, const struct pack_rule *r,
     if (sqlite3_step(s) != SQLITE_DONE)
         return -EIO;
     sqlite3_reset(s);
+    return 0;
+}
+
+/* (Re)computes the per-day Wi-Fi rows of the school for every school day
+ * of [from, to) that has area samples, with the district calendar's
+ * school hours (store_snmp does not know the calendar). */
+static int
+refresh_wifi_days(sqlite3 *db, const char *code, const struct calendar *cal,
+                  int64_t from, int64_t to, int64_t now)
+{
+    sqlite3_stmt *s;
+    int64_t lo = 0, hi = 0, d, d0;
+    struct store_snmp_window win;
+    int rc, have = 0;
+
+    if (sqlite3_prepare_v2(db, "SELECT min(ts), max(ts) FROM "
+                           "wifi_area_sample WHERE school = ?1 AND ts >= "
+                           "?2 - 86400 AND ts < ?3", -1, &s, NULL) !=
+        SQLITE_OK)
+        return 0;   /* no SNMP tables in this database */
+    sqlite3_bind_text(s, 1, code, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(s, 2, from);
+    sqlite3_bind_int64(s, 3, to);
+    if (sqlite3_step(s) == SQLITE_ROW &&
+        sqlite3_column_type(s, 0) != SQLITE_NULL) {
+        lo = sqlite3_column_int64(s, 0);
+        hi = sqlite3_column_int64(s, 1);
+        have = 1;
+    }
+    sqlite3_finalize(s);
+    if (!have)
+        return 0;
+    if (lo < from)
+        lo = from;
+    d0 = calendar_day(cal, lo);
+    for (d = d0; d <= calendar_day(cal, hi); d++) {
+        int64_t start = calendar_day_start(cal, d);
+
+        if (!calendar_is_school_day(cal, d))
+            continue;
+        win.start = start + (int64_t)cal->start_min * 60;
+        win.end = start + (int64_t)cal->end_min * 60;
+        if (win.end > to)
+            win.end = to;
+        if (win.end <= win.start)
+            continue;
+        rc = store_snmp_coverage(db, code, start, start + 86400, &win, 1,
+                                 now);
+        if (rc != 0)
+            return rc;
+    }
     return 0;
 }
 
@@ -182,6 +234,8 @@ evaluate_run(struct storage *st, const struct evaluate_params *p, FILE *errs,
         sto = year_start(&dcal, p->year + 1);
         if (sto > p->now)
             sto = p->now - p->now % 60;
+        if (refresh_wifi_days(db, code, &dcal, sfrom, sto, p->now) != 0)
+            goto fail;
         rc = metrics_compute(st, code, &dcal, sfrom, sto, p->stale_days, &ms);
         if (rc != 0)
             goto fail;

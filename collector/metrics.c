@@ -510,6 +510,82 @@ table_exists(sqlite3 *db, const char *name)
     return r;
 }
 
+/* Wi-Fi figures of the period from the per-day rows store_snmp computes
+ * (wifi_day; evaluate refreshes them first). Days that are not school days
+ * under cal are ignored. Coverage = covered / known required areas summed
+ * over the days; full coverage = full on >= 80% of the days where it is
+ * known; access = the lowest daily access speed. */
+static int
+wifi_metrics(sqlite3 *db, const char *code, const struct calendar *cal,
+             int64_t from, int64_t to, struct metrics_school *out)
+{
+    sqlite3_stmt *s;
+    int64_t covered = 0, known = 0, access = -1;
+    int days = 0, full_known = 0, full = 0, rc;
+
+    if (!table_exists(db, "wifi_day"))
+        return 0;
+    if (sqlite3_prepare_v2(db,
+                           "SELECT day, required_areas, covered_areas, "
+                           "unknown_areas, full_coverage, access_mbps FROM "
+                           "wifi_day WHERE school = ?1 AND day >= ?2 AND "
+                           "day < ?3 ORDER BY day",
+                           -1, &s, NULL) != SQLITE_OK)
+        return -EIO;
+    sqlite3_bind_text(s, 1, code, -1, SQLITE_STATIC);
+    /* Rows are keyed by the local day's start, which may precede from. */
+    sqlite3_bind_int64(s, 2, from - 86399);
+    sqlite3_bind_int64(s, 3, to);
+    while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+        int64_t day = sqlite3_column_int64(s, 0);
+        int64_t req = sqlite3_column_int64(s, 1);
+        int64_t unk = sqlite3_column_int64(s, 3);
+
+        /* The middle of the day names it whatever its start's offset. */
+        if (!calendar_is_school_day(cal, calendar_day(cal, day + 43200)) ||
+            day + 43200 < from)
+            continue;
+        days++;
+        if (req - unk > 0) {
+            covered += sqlite3_column_int64(s, 2);
+            known += req - unk;
+        }
+        if (sqlite3_column_type(s, 4) != SQLITE_NULL) {
+            full_known++;
+            full += sqlite3_column_int(s, 4) == 1;
+        }
+        if (sqlite3_column_type(s, 5) != SQLITE_NULL &&
+            sqlite3_column_int64(s, 5) > 0 &&
+            (access < 0 || sqlite3_column_int64(s, 5) < access))
+            access = sqlite3_column_int64(s, 5);
+    }
+    sqlite3_finalize(s);
+    if (rc != SQLITE_DONE)
+        return -EIO;
+    if (known > 0) {
+        set_value(&out->m[M_WIFI_COVERAGE_PCT], 100 * covered, known, "snmp");
+        snprintf(out->m[M_WIFI_COVERAGE_PCT].note, sizeof(out->m[0].note),
+                 "%lld of %lld known required area-days covered (%d days)",
+                 (long long)covered, (long long)known, days);
+    } else if (days > 0) {
+        snprintf(out->m[M_WIFI_COVERAGE_PCT].note, sizeof(out->m[0].note),
+                 "no required area with known state on %d days", days);
+    }
+    if (full_known > 0) {
+        set_value(&out->m[M_WIFI_FULL_COVERAGE],
+                  full * 5 >= full_known * 4 ? 1 : 0, 1, "snmp");
+        snprintf(out->m[M_WIFI_FULL_COVERAGE].note, sizeof(out->m[0].note),
+                 "full coverage on %d of %d days with known state (80%% "
+                 "needed)", full, full_known);
+    }
+    if (access > 0) {
+        set_value(&out->m[M_WIFI_ACCESS], access, 1, "snmp");
+        snprintf(out->m[M_WIFI_ACCESS].note, sizeof(out->m[0].note),
+                 "lowest AP speed reported over %d days", days);
+    }
+    return 0;
+}
+
 int
 metrics_compute(struct storage *st, const char *code,
                 const struct calendar *cal, int64_t from, int64_t to,
@@ -704,17 +780,16 @@ metrics_compute(struct storage *st, const char *code,
                  "traffic (no probe table)");
     }
 
-    /* SNMP-based metrics need tables this schema version does not have. */
     for (k = 0; k < M_COUNT; k++) {
         if (k != M_WIFI_COVERAGE_PCT && k != M_WIFI_FULL_COVERAGE &&
             k != M_WIFI_ACCESS && k != M_SCHOOL_ACCESS &&
             k != M_CLASS_ACCESS && k != M_CAMPUS_BACKBONE)
             continue;
         snprintf(out->m[k].source, sizeof(out->m[k].source), "snmp");
-        snprintf(out->m[k].note, sizeof(out->m[k].note), "%s",
-                 table_exists(db, "snmp_area") ? "not computed yet"
-                                               : "no SNMP data stored");
+        snprintf(out->m[k].note, sizeof(out->m[k].note), "no SNMP data");
     }
+    if ((rc = wifi_metrics(db, code, cal, w.from, w.to, out)) != 0)
+        goto out;
     rc = 0;
 out:
     free(w.school_day);

@@ -19,7 +19,11 @@
  *   D county data on the last 3 school days only -> insufficient_data.
  *   E county data on the first 7 school days only -> not_reporting.
  *   G county 1000 / 50 = 20, data every day -> meets.
- *   H county never reported -> not_reporting. */
+ *   H county never reported -> not_reporting.
+ *   Wi-Fi (area samples every 5 minutes of school hours): A's required
+ *   areas r1 up every day, r2 up on 10 of 12 days and down on 2 -> full
+ *   coverage on 83% of days (>= 80%: full), 22 of 24 area-days covered;
+ *   C's r2 is down every day -> not full. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -78,6 +82,14 @@ static const char *classes_csv =
     "E,c1,一班,classroom,11\n"
     "G,c1,一班,classroom,11\n"
     "H,c1,一班,classroom,11\n";
+
+static const char *areas_csv =
+    "school,area,name,kind,required,aps\n"
+    "A,r1,一班教室,classroom,yes,AP-1\n"
+    "A,r2,二班教室,classroom,yes,AP-2\n"
+    "A,yard,操场,public,no,AP-3\n"
+    "C,r1,一班教室,classroom,yes,AP-1\n"
+    "C,r2,二班教室,classroom,yes,AP-2\n";
 
 static const char *inventory_csv =
     "school,year,item,value\n"
@@ -139,6 +151,32 @@ row(struct fx *fx, const char *school, const char *cls, int64_t minute,
     sqlite3_reset(s);
 }
 
+/* Area samples every 5 minutes over a school day; state 1 up, 2 down. */
+static void
+area_day(struct fx *fx, const char *school, const char *area, int d,
+         int state)
+{
+    sqlite3_stmt *s;
+    int m;
+
+    assert_int_equal(sqlite3_prepare_v2(fx->db,
+        "INSERT INTO wifi_area_sample (ts, school, agent_id, area, "
+        "required, state, interval_s, aps, aps_up, aps_down) VALUES "
+        "(?1, ?2, 'test', ?3, 1, ?4, 300, 1, ?5, ?6)", -1, &s, NULL),
+        SQLITE_OK);
+    for (m = 0; m < 540; m += 5) {
+        sqlite3_bind_int64(s, 1, local(fx, d, 8, 0) + m * 60);
+        sqlite3_bind_text(s, 2, school, -1, SQLITE_STATIC);
+        sqlite3_bind_text(s, 3, area, -1, SQLITE_STATIC);
+        sqlite3_bind_int(s, 4, state);
+        sqlite3_bind_int(s, 5, state == 1);
+        sqlite3_bind_int(s, 6, state == 2);
+        assert_int_equal(sqlite3_step(s), SQLITE_DONE);
+        sqlite3_reset(s);
+    }
+    sqlite3_finalize(s);
+}
+
 /* A whole school day, 08:00-16:59: bytes_down 7500000 per minute (1 Mbit/s)
  * unless idle, devices as given. from_min skips traffic before it. */
 static void
@@ -178,6 +216,9 @@ setup(void **state)
     assert_int_equal(registry_import_buf(fx->st, REGISTRY_CLASSES, "c.csv",
                                          classes_csv, strlen(classes_csv),
                                          TEXTCONV_AUTO, stderr, &res), 0);
+    assert_int_equal(registry_import_buf(fx->st, REGISTRY_AREAS, "a.csv",
+                                         areas_csv, strlen(areas_csv),
+                                         TEXTCONV_AUTO, stderr, &res), 0);
     assert_int_equal(registry_import_buf(fx->st, REGISTRY_INVENTORY, "i.csv",
                                          inventory_csv,
                                          strlen(inventory_csv),
@@ -212,6 +253,10 @@ setup(void **state)
         if (i < 7)
             day(fx, "E", "c1", d, 1, 0);
         day(fx, "G", "c1", d, 1, 0);
+        area_day(fx, "A", "r1", d, 1);
+        area_day(fx, "A", "r2", d, i < 10 ? 1 : 2);
+        area_day(fx, "C", "r1", d, 1);
+        area_day(fx, "C", "r2", d, 2);
     }
     /* Saturday the 4th and the New Year holiday are not school days. */
     day(fx, "C", "lab", 4, 500, 0);
@@ -383,8 +428,11 @@ broadband_wifi_and_inventory_follow_their_sources(void **state)
           "rule = ?2 AND school = ?3", "broadband", "C");
     assert_string_equal(v, "50");
     free(v);
-    expect_status(fx, "wifi", "A", "no_data");
-    expect_rule(fx, "wifi", "7/0/0/7 undetermined");
+    expect_status(fx, "wifi", "A", "meets");
+    expect_status(fx, "wifi", "C", "fails");
+    expect_status(fx, "wifi", "B", "no_data");
+    /* 1 meets, 1 fails: even if the 5 others met, 6/7 < 100%. */
+    expect_rule(fx, "wifi", "7/1/1/5 fail");
     expect_status(fx, "recording", "A", "meets");
     expect_status(fx, "recording", "B", "no_data");
     expect_rule(fx, "recording", "3/1/0/2 pass");
@@ -412,7 +460,12 @@ evidence_counts_school_days_and_minutes(void **state)
                                (struct ratio){ 1, 1 }), 0);
     assert_int_equal(ratio_cmp(ms.m[M_CLASS_PEAK_DOWN].v,
                                (struct ratio){ 2, 1 }), 0);
-    assert_int_equal(ms.m[M_WIFI_COVERAGE_PCT].state, MS_NO_DATA);
+    /* wifi_day rows were written by the evaluations run before. */
+    assert_int_equal(ms.m[M_WIFI_COVERAGE_PCT].state, MS_VALUE);
+    assert_int_equal(ratio_cmp(ms.m[M_WIFI_COVERAGE_PCT].v,
+                               (struct ratio){ 100 * 22, 24 }), 0);
+    assert_int_equal(ratio_cmp(ms.m[M_WIFI_FULL_COVERAGE].v,
+                               (struct ratio){ 1, 1 }), 0);
 }
 
 static void
