@@ -133,26 +133,21 @@ snmp_counter_delta(uint64_t prev, uint64_t cur, int bits, uint64_t max,
 int
 snmp_uptime_rebooted(uint32_t prev, uint32_t cur, int64_t elapsed_ms)
 {
+    const uint64_t wrap = UINT64_C(1) << 32;
     uint64_t ticks = elapsed_ms > 0 ? (uint64_t)elapsed_ms / 10 : 0;
     uint64_t slack = ticks / 10 + 500;
+    uint64_t expect = (uint64_t)prev + ticks;
 
-    /* Up for less time than has passed since the last poll. */
-    if ((uint64_t)cur + slack < ticks)
-        return 1;
-    if (cur < prev) {
-        /* TimeTicks wrap after 497 days: expected if prev + ticks crossed
-         * 2^32 and cur sits about where the wrap leaves it. */
-        uint64_t expect = (uint64_t)prev + ticks;
-        if (expect + slack >= (UINT64_C(1) << 32)) {
-            uint64_t after = expect >= (UINT64_C(1) << 32)
-                                 ? expect - (UINT64_C(1) << 32)
-                                 : 0;
-            if (cur <= after + slack)
-                return 0;
-        }
-        return 1;
+    if (expect + slack < wrap) {
+        /* No TimeTicks wrap (497 days) can have happened: going back, or
+         * being up for less time than since the last poll, is a restart. */
+        return cur < prev || (uint64_t)cur + slack < ticks;
     }
-    return 0;
+    /* A wrap was due: either not yet (cur still above prev) or cur sits
+     * about where the wrap leaves it. */
+    if (cur >= prev)
+        return 0;
+    return (uint64_t)cur > (expect > wrap ? expect - wrap : 0) + slack;
 }
 
 /* Octet string -> NUL-terminated printable UTF-8 (control bytes and bad
