@@ -586,7 +586,8 @@ school_metrics(struct req *r, const char *code, const char *district,
         json_t *mv;
 
         if (v->state == MS_VALUE) {
-            ratio_format(v->v, 3, buf, sizeof(buf));
+            /* as the evaluation and the report write it */
+            ratio_format(v->v, 2, buf, sizeof(buf));
             mv = json_pack("{s:s, s:f}", "value", buf, "number",
                            ratio_double(v->v));
         } else {

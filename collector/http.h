@@ -6,8 +6,9 @@
  * dashboard can never stall ingest: readers in WAL mode do not block the
  * writer thread.
  *
- * Limits (all from http_opts): at most max_conns connections (and a quarter
- * of them per client address), max_header bytes of request head per
+ * Limits (all from http_opts): at most max_conns connections (no limit
+ * per client address: behind a reverse proxy every client has the proxy's
+ * address; limit per client in the proxy), max_header bytes of request head per
  * connection (larger heads get 431), an inactivity timeout that cuts off
  * clients that stop sending or reading, and a time budget per query after
  * which SQLite is interrupted and the client gets 503.

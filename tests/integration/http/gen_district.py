@@ -19,6 +19,7 @@ Odd schools are built to meet the Hefei 2020 egress target (contracted
 so the tests recompute every expected figure from the store themselves.
 
 usage: gen_district.py OUTDIR DB NOW
+Without DB (not made yet) only the registry CSV files are written.
 """
 import csv
 import datetime as dt
@@ -91,6 +92,8 @@ def main():
                 w.writerow([s["code"], cid, name, "", kind,
                             "10.%d.%d.0/24" % (s["idx"], n + 1), ""])
 
+    if not os.path.exists(db):
+        return                            # registry files only
     con = sqlite3.connect(db, timeout=30)
     con.execute("PRAGMA busy_timeout = 30000")
     rows, caps, agents, status = [], [], [], []

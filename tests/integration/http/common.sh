@@ -1,0 +1,82 @@
+# Helpers for the http_*.sh integration tests (sourced, not run; this
+# directory is not scanned by tests/run.sh).
+# Gives: $TOP, $B (absolute build dir), $T (temp dir removed on exit),
+# $TOKEN, noc_district (a collector store holding the demo district, built
+# and evaluated), noc_start [EXTRA CONFIG LINES] (a collector serving agents
+# and HTTP on loopback; sets NOC_PID, AGENT_PORT, HTTP_PORT, URL), fail,
+# skip. Every process started here is killed on exit.
+set -u
+TOP=$(cd "$(dirname "$0")/../.." && pwd)
+cd "$TOP" || exit 1
+B=$(cd "${BUILD:-build}" && pwd)
+SHARED=${SHARED:-$(cd "$TOP/.." && pwd)/shared}
+T=$(mktemp -d /tmp/classband-http.XXXXXX)
+TOKEN=noc-test-token-$(od -An -N8 -tx1 /dev/urandom | tr -d ' \n')
+PIDS=""
+cleanup() {
+    for p in $PIDS; do kill "$p" 2>/dev/null; done
+    for p in $PIDS; do wait "$p" 2>/dev/null; done
+    rm -rf "$T"
+}
+trap cleanup EXIT INT TERM
+fail() { echo "FAIL: $*" >&2; exit 1; }
+skip() { echo "$*"; exit 77; }
+C=$B/classband-collector
+[ -x "$C" ] || fail "no $C (build first)"
+command -v curl >/dev/null || skip "curl not installed"
+command -v python3 >/dev/null || skip "python3 not installed"
+DB=$T/noc.db
+
+# noc_district: schema by the collector itself, registry through `import`,
+# agent data from gen_district.py, the Hefei pack and a 2020 evaluation.
+noc_district() {
+    # first pass: registry CSV files only (no store yet)
+    python3 tests/integration/http/gen_district.py "$T" "$DB" 0 ||
+        fail "gen_district"
+    "$C" import schools "$T/schools.csv" --db "$DB" >/dev/null ||
+        fail "import schools"
+    "$C" import classes "$T/classes.csv" --db "$DB" >/dev/null ||
+        fail "import classes"
+    python3 tests/integration/http/gen_district.py "$T" "$DB" "$(date +%s)" ||
+        fail "gen_district"
+    "$C" pack load schema/packs/hefei.csv --db "$DB" >/dev/null ||
+        fail "pack load"
+    "$C" evaluate --pack hefei --year 2020 --db "$DB" --min-days 5 \
+        --stale-days 2 --now 2020-12-12 > "$T/evaluate.txt" ||
+        fail "evaluate"
+}
+
+# noc_start [CONFIG LINES...]: config file with the test token, then serve.
+noc_start() {
+    conf=$T/collector.conf
+    {
+        echo "listen 127.0.0.1:0"
+        echo "db $DB"
+        echo "http_listen 127.0.0.1:0"
+        echo "http_token $TOKEN"
+        echo "http_token second-token-for-scrapers"
+        echo "http_web_dir $B/web"
+        for l in "$@"; do echo "$l"; done
+    } > "$conf"
+    log=$T/collector.log
+    "$C" serve -c "$conf" > "$log" 2>&1 &
+    NOC_PID=$!
+    PIDS="$PIDS $NOC_PID"
+    i=0
+    while [ $i -lt 100 ]; do
+        AGENT_PORT=$(sed -n 's/.*collector: version .*(port \([0-9]*\)).*/\1/p' "$log" | head -n 1)
+        HTTP_PORT=$(sed -n 's/.*http: listening on .*(port \([0-9]*\)).*/\1/p' "$log" | head -n 1)
+        if [ -n "$AGENT_PORT" ] && [ -n "$HTTP_PORT" ]; then
+            URL=http://127.0.0.1:$HTTP_PORT
+            return 0
+        fi
+        kill -0 "$NOC_PID" 2>/dev/null || { cat "$log"; fail "collector exited"; }
+        sleep 0.1; i=$((i + 1))
+    done
+    cat "$log"; fail "collector did not start listening"
+}
+
+noc_stop() {
+    kill "$NOC_PID" 2>/dev/null
+    wait "$NOC_PID" 2>/dev/null
+}
