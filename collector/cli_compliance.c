@@ -54,7 +54,7 @@ static void
 usage(FILE *f)
 {
     fprintf(f,
-        "usage: classband-collector import schools|classes|areas|inventory "
+        "usage: classband-collector import schools|classes|areas|inventory|links "
         "FILE --db DB [--encoding auto|utf-8|gbk]\n"
         "       classband-collector calendar load FILE --db DB\n"
         "       classband-collector pack load FILE --db DB\n"

@@ -2,7 +2,7 @@
  * Each takes the subcommand's own argv (argv[0] is its name) and returns
  * the process exit code: 0 done, 1 failed (bad input, reported; or a
  * database error), 2 usage error.
- *   import schools|classes|areas|inventory FILE --db DB [--encoding E]
+ *   import schools|classes|areas|inventory|links FILE --db DB [--encoding E]
  *   calendar load FILE --db DB
  *   pack load FILE --db DB [--encoding E]   |   pack check FILE
  *   evaluate --pack P --year Y [--district D] --db DB [--version V]

@@ -4,6 +4,7 @@
  * the period. Raw rows are read directly: per-day rollups would make
  * annual reports cheaper and are the next step (docs/COMPLIANCE.md). */
 #include <errno.h>
+#include <fnmatch.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -586,6 +587,96 @@ wifi_metrics(sqlite3 *db, const char *code, const struct calendar *cal,
     return 0;
 }
 
+enum { R_WAN, R_UPLINK, R_CLASS_ACCESS, R_BACKBONE, R_COUNT };
+
+struct link {
+    int role;
+    char target[208];
+    char iface[208];
+};
+
+static int
+glob_match(const char *pattern, const char *s)
+{
+    return s != NULL && fnmatch(pattern, s, 0) == 0;
+}
+
+/* Lowest reported speed (SNMP ifHighSpeed) per role over the school-hour
+ * polls of the period, of the interfaces the registry's links table names.
+ * min[role] is -1 when nothing matched. */
+static int
+link_speeds(sqlite3 *db, const char *code, const struct calendar *cal,
+            int64_t from, int64_t to, int64_t min[R_COUNT], int nmatch[R_COUNT])
+{
+    static const char *roles[R_COUNT] = { "wan", "uplink", "class_access",
+                                          "backbone" };
+    struct link links[64];
+    sqlite3_stmt *s;
+    int n = 0, i, r, rc;
+
+    for (r = 0; r < R_COUNT; r++) {
+        min[r] = -1;
+        nmatch[r] = 0;
+    }
+    if (!table_exists(db, "links") || !table_exists(db, "snmp_if"))
+        return 0;
+    if (sqlite3_prepare_v2(db, "SELECT role, target, interface FROM links "
+                           "WHERE school = ?1 ORDER BY link", -1, &s, NULL) !=
+        SQLITE_OK)
+        return -EIO;
+    sqlite3_bind_text(s, 1, code, -1, SQLITE_STATIC);
+    while (n < 64 && sqlite3_step(s) == SQLITE_ROW) {
+        const char *role = (const char *)sqlite3_column_text(s, 0);
+
+        for (r = 0; r < R_COUNT; r++)
+            if (strcmp(role, roles[r]) == 0)
+                break;
+        if (r == R_COUNT)
+            continue;
+        links[n].role = r;
+        snprintf(links[n].target, sizeof(links[n].target), "%s",
+                 (const char *)sqlite3_column_text(s, 1));
+        snprintf(links[n].iface, sizeof(links[n].iface), "%s",
+                 (const char *)sqlite3_column_text(s, 2));
+        n++;
+    }
+    sqlite3_finalize(s);
+    if (n == 0)
+        return 0;
+    if (sqlite3_prepare_v2(db, "SELECT ts, target, name, alias, speed_mbps, "
+                           "oper FROM snmp_if WHERE school = ?1 AND ts >= ?2 "
+                           "AND ts < ?3 AND speed_mbps > 0", -1, &s, NULL) !=
+        SQLITE_OK)
+        return -EIO;
+    sqlite3_bind_text(s, 1, code, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(s, 2, from);
+    sqlite3_bind_int64(s, 3, to);
+    while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+        const char *target = (const char *)sqlite3_column_text(s, 1);
+        const char *name = (const char *)sqlite3_column_text(s, 2);
+        const char *alias = (const char *)sqlite3_column_text(s, 3);
+        int64_t speed = sqlite3_column_int64(s, 4);
+        int oper = sqlite3_column_int(s, 5);
+
+        /* A port that is down has no speed worth judging (2 = down). */
+        if (!calendar_in_school_hours(cal, sqlite3_column_int64(s, 0)) ||
+            oper == 2)
+            continue;
+        for (i = 0; i < n; i++) {
+            if (!glob_match(links[i].target, target) ||
+                !(glob_match(links[i].iface, name) ||
+                  glob_match(links[i].iface, alias)))
+                continue;
+            r = links[i].role;
+            nmatch[r]++;
+            if (min[r] < 0 || speed < min[r])
+                min[r] = speed;
+        }
+    }
+    sqlite3_finalize(s);
+    return rc == SQLITE_DONE ? 0 : -EIO;
+}
+
 int
 metrics_compute(struct storage *st, const char *code,
                 const struct calendar *cal, int64_t from, int64_t to,
@@ -595,7 +686,9 @@ metrics_compute(struct storage *st, const char *code,
     struct work w;
     struct metrics_evidence *ev = &out->ev;
     unsigned char *has = NULL;
-    int64_t day, i, seen, traffic, kbps;
+    int64_t day, i, seen, traffic, kbps, lmin[R_COUNT];
+    int lmatch[R_COUNT];
+    const char *src;
     int d, k, rc, nroom, good, recent;
     char buf[64];
 
@@ -683,11 +776,18 @@ metrics_compute(struct storage *st, const char *code,
     for (i = 0; i < (int64_t)w.ndays * w.mpd; i++)
         traffic += getbit(w.minute_traffic, i);
 
-    /* Egress capacity: the contract, lowered by link speed or probe where
-     * such tables exist (none in this schema version yet). */
+    /* Egress capacity: the lowest of the contract and the WAN link speed
+     * (no capacity probe results are stored yet). */
+    if ((rc = link_speeds(db, code, cal, w.from, w.to, lmin, lmatch)) != 0)
+        goto out;
     kbps = out->contracted_kbps;
+    src = "contracted";
+    if (lmin[R_WAN] > 0 && (kbps < 0 || lmin[R_WAN] * 1000 < kbps)) {
+        kbps = lmin[R_WAN] * 1000;
+        src = "link speed";
+    }
     if (kbps >= 0) {
-        set_value(&out->m[M_EGRESS_CAPACITY], kbps, 1000, "contracted");
+        set_value(&out->m[M_EGRESS_CAPACITY], kbps, 1000, src);
         if (w.agg_peak_bps > 0) {
             struct ratio peak = { (int64_t)(w.agg_peak_bps / 1000), 1000 };
 
@@ -700,7 +800,7 @@ metrics_compute(struct storage *st, const char *code,
         }
         if (out->classes > 0) {
             set_value(&out->m[M_EGRESS_PER_CLASS], kbps,
-                      1000 * out->classes, "contracted");
+                      1000 * out->classes, src);
             snprintf(out->m[M_EGRESS_PER_CLASS].note,
                      sizeof(out->m[0].note), "%lld classes (registry)",
                      (long long)out->classes);
@@ -787,6 +887,17 @@ metrics_compute(struct storage *st, const char *code,
             continue;
         snprintf(out->m[k].source, sizeof(out->m[k].source), "snmp");
         snprintf(out->m[k].note, sizeof(out->m[k].note), "no SNMP data");
+    }
+    for (k = R_UPLINK; k < R_COUNT; k++) {
+        static const int mid[R_COUNT] = { 0, M_SCHOOL_ACCESS, M_CLASS_ACCESS,
+                                          M_CAMPUS_BACKBONE };
+        struct metric_value *m = &out->m[mid[k]];
+
+        if (lmin[k] <= 0)
+            continue;
+        set_value(m, lmin[k], 1, "link speed");
+        snprintf(m->note, sizeof(m->note), "lowest ifHighSpeed of %d "
+                 "school-hour polls of the registry's links", lmatch[k]);
     }
     if ((rc = wifi_metrics(db, code, cal, w.from, w.to, out)) != 0)
         goto out;

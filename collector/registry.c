@@ -478,6 +478,24 @@ static const struct regcol inventory_cols[] = {
     { NULL, NULL, 0 },
 };
 
+enum { L_SCHOOL, L_LINK, L_ROLE, L_TARGET, L_INTERFACE };
+static const struct regcol link_cols[] = {
+    { "school", "学校代码", 1 },
+    { "link", "链路代码", 1 },
+    { "role", "用途", 1 },
+    { "target", "设备", 0 },
+    { "interface", "接口", 1 },
+    { NULL, NULL, 0 },
+};
+
+static const struct word link_roles[] = {
+    { "wan", { "出口", "互联网出口", NULL } },
+    { "uplink", { "到校", "上联", "接入链路", NULL } },
+    { "class_access", { "到班", "班级接入", NULL } },
+    { "backbone", { "主干", "校园主干", NULL } },
+    { NULL, { NULL } },
+};
+
 struct imp {
     struct regsheet sh;
     sqlite3 *db;
@@ -940,6 +958,90 @@ out:
     return 0;
 }
 
+static int
+import_links(struct imp *im)
+{
+    struct regsheet *sh = &im->sh;
+    sqlite3_stmt *up = NULL, *ex = NULL, *seen = NULL, *sch = NULL,
+                 *del = NULL;
+    const char *role, *target;
+    char list[160];
+    int rc, nerr;
+
+    if (prep(im,
+             "INSERT INTO links (school, link, role, target, interface) "
+             "VALUES (?1,?2,?3,?4,?5) ON CONFLICT (school, link) DO UPDATE "
+             "SET role = ?3, target = ?4, interface = ?5",
+             &up) != 0 ||
+        prep(im, "SELECT 1 FROM links WHERE school = ?1 AND link = ?2",
+             &ex) != 0 ||
+        prep(im, "SELECT 1 FROM schools WHERE code = ?1", &sch) != 0 ||
+        prep(im, "INSERT INTO temp.regseen (school, key) VALUES (?1, ?2)",
+             &seen) != 0)
+        goto out;
+    while ((rc = regsheet_next(sh)) == 1) {
+        im->res->rows++;
+        nerr = sh->nerr;
+        known_school(im, sch, L_SCHOOL);
+        if (!regsheet_is_ident(regsheet_get(sh, L_LINK)))
+            regsheet_error(sh, L_LINK, "\"%s\" is not a link id",
+                           regsheet_get(sh, L_LINK));
+        role = lookup_word(link_roles, regsheet_get(sh, L_ROLE));
+        if (role == NULL)
+            regsheet_error(sh, L_ROLE, "\"%s\" is not one of %s",
+                           regsheet_get(sh, L_ROLE),
+                           word_list(link_roles, list, sizeof(list)));
+        target = regsheet_get(sh, L_TARGET);
+        if (target[0] == '\0')
+            target = "*";
+        if (!regsheet_is_label(target))
+            regsheet_error(sh, L_TARGET, "must be 1-200 bytes of text");
+        if (!regsheet_is_label(regsheet_get(sh, L_INTERFACE)))
+            regsheet_error(sh, L_INTERFACE, "must be 1-200 bytes of text "
+                           "(ifName, ifAlias or a glob)");
+        if (sh->nerr != nerr || im->dberr)
+            continue;
+        bind_text(seen, 1, regsheet_get(sh, L_SCHOOL));
+        bind_text(seen, 2, regsheet_get(sh, L_LINK));
+        if ((rc = step(im, seen)) != 0) {
+            if (rc == 1)
+                regsheet_error(sh, L_LINK, "link \"%s\" of school \"%s\" "
+                               "appears twice in the file",
+                               regsheet_get(sh, L_LINK),
+                               regsheet_get(sh, L_SCHOOL));
+            continue;
+        }
+        bind_text(ex, 1, regsheet_get(sh, L_SCHOOL));
+        bind_text(ex, 2, regsheet_get(sh, L_LINK));
+        if (exists(im, ex))
+            im->res->updated++;
+        else
+            im->res->inserted++;
+        bind_text(up, 1, regsheet_get(sh, L_SCHOOL));
+        bind_text(up, 2, regsheet_get(sh, L_LINK));
+        bind_text(up, 3, role);
+        bind_text(up, 4, target);
+        bind_text(up, 5, regsheet_get(sh, L_INTERFACE));
+        step(im, up);
+    }
+    if (sh->nerr == 0 && !im->dberr &&
+        prep(im,
+             "DELETE FROM links WHERE school IN (SELECT school FROM "
+             "temp.regseen) AND (school, link) NOT IN (SELECT school, key "
+             "FROM temp.regseen)",
+             &del) == 0) {
+        step(im, del);
+        im->res->removed = sqlite3_changes(im->db);
+    }
+out:
+    sqlite3_finalize(up);
+    sqlite3_finalize(ex);
+    sqlite3_finalize(sch);
+    sqlite3_finalize(seen);
+    sqlite3_finalize(del);
+    return 0;
+}
+
 int
 registry_parse_kind(const char *s, enum registry_kind *out)
 {
@@ -951,6 +1053,8 @@ registry_parse_kind(const char *s, enum registry_kind *out)
         *out = REGISTRY_AREAS;
     else if (strcmp(s, "inventory") == 0)
         *out = REGISTRY_INVENTORY;
+    else if (strcmp(s, "links") == 0)
+        *out = REGISTRY_LINKS;
     else
         return -EINVAL;
     return 0;
@@ -966,6 +1070,7 @@ import(struct storage *st, enum registry_kind kind, const char *name,
         [REGISTRY_CLASSES] = class_cols,
         [REGISTRY_AREAS] = area_cols,
         [REGISTRY_INVENTORY] = inventory_cols,
+        [REGISTRY_LINKS] = link_cols,
     };
     struct imp im;
     int rc;
@@ -1000,6 +1105,9 @@ import(struct storage *st, enum registry_kind kind, const char *name,
         break;
     case REGISTRY_INVENTORY:
         import_inventory(&im);
+        break;
+    case REGISTRY_LINKS:
+        import_links(&im);
         break;
     default:
         break;

@@ -30,6 +30,7 @@ enum registry_kind {
     REGISTRY_CLASSES,
     REGISTRY_AREAS,
     REGISTRY_INVENTORY,
+    REGISTRY_LINKS,
 };
 
 struct registry_result {
@@ -40,7 +41,8 @@ struct registry_result {
     enum textconv_enc encoding;  /* what the file turned out to be */
 };
 
-/* "schools", "classes", "areas", "inventory" -> kind. 0 or -EINVAL. */
+/* "schools", "classes", "areas", "inventory", "links" -> kind.
+ * 0 or -EINVAL. */
 int registry_parse_kind(const char *s, enum registry_kind *out);
 
 /* Imports path. Messages go to errs. Returns 0 (applied; *res filled),

@@ -48,6 +48,18 @@ CREATE TABLE areas (
     PRIMARY KEY (school, area)
 ) WITHOUT ROWID;
 
+-- Which network interfaces (as the agent's SNMP polls name them) are the
+-- school's WAN link, its access uplink, classroom access ports, backbone.
+CREATE TABLE links (
+    school      TEXT NOT NULL REFERENCES schools (code),
+    link        TEXT NOT NULL,
+    role        TEXT NOT NULL
+        CHECK (role IN ('wan', 'uplink', 'class_access', 'backbone')),
+    target      TEXT NOT NULL DEFAULT '*',  -- SNMP target name or glob
+    interface   TEXT NOT NULL,              -- ifName or ifAlias, or glob
+    PRIMARY KEY (school, link)
+) WITHOUT ROWID;
+
 -- Inventory facts a district declares (recording classrooms, labs): the
 -- pack format can hold targets on them; nothing measures them.
 CREATE TABLE inventory (

@@ -23,7 +23,11 @@
  *   Wi-Fi (area samples every 5 minutes of school hours): A's required
  *   areas r1 up every day, r2 up on 10 of 12 days and down on 2 -> full
  *   coverage on 83% of days (>= 80%: full), 22 of 24 area-days covered;
- *   C's r2 is down every day -> not full. */
+ *   C's r2 is down every day -> not full.
+ *   Links (SNMP ifHighSpeed, polled at 10:00 each school day): B's WAN
+ *   port runs at 200 Mbit/s, below its 399.999 contract -> capacity 200.
+ *   C: uplink 1000, backbone 10000, class ports 100 and 1000 (-> 100);
+ *   a 10 Mbit/s poll at 20:00 and a port that is down must not count. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -91,6 +95,13 @@ static const char *areas_csv =
     "C,r1,一班教室,classroom,yes,AP-1\n"
     "C,r2,二班教室,classroom,yes,AP-2\n";
 
+static const char *links_csv =
+    "school,link,role,target,interface\n"
+    "B,wan,wan,gw,ge-0/0/0\n"
+    "C,up,uplink,core,xe-1/0/1\n"
+    "C,bb,backbone,core,xe-1/0/[23]\n"
+    "C,cls,class_access,*,Class*\n";
+
 static const char *inventory_csv =
     "school,year,item,value\n"
     "A,2020,recording_classrooms,1\n";
@@ -108,7 +119,8 @@ static const char *pack_csv =
     "golden,1,broadband,2020,urban,*,broadband_uptime_pct,>=,90,100%\n"
     "golden,1,wifi,2020,*,*,wifi_full_coverage,>=,1,100%\n"
     "golden,1,recording,2020,urban,*,inventory:recording_classrooms,>=,1,"
-    "1/3\n";
+    "1/3\n"
+    "golden,1,backbone,2020,urban,*,campus_backbone_mbps,>=,10000,1/3\n";
 
 static const char *calendar_txt =
     "# test district\n"
@@ -177,6 +189,28 @@ area_day(struct fx *fx, const char *school, const char *area, int d,
     sqlite3_finalize(s);
 }
 
+static void
+ifrow(struct fx *fx, const char *school, int64_t ts, const char *target,
+      const char *name, const char *alias, int speed, int oper)
+{
+    sqlite3_stmt *s;
+
+    assert_int_equal(sqlite3_prepare_v2(fx->db,
+        "INSERT INTO snmp_if (ts, school, agent_id, target, ifindex, name, "
+        "alias, speed_mbps, oper, hc, in_bytes, out_bytes, elapsed_s) "
+        "VALUES (?1, ?2, 'test', ?3, 1, ?4, ?5, ?6, ?7, 1, 0, 0, 300)", -1,
+        &s, NULL), SQLITE_OK);
+    sqlite3_bind_int64(s, 1, ts);
+    sqlite3_bind_text(s, 2, school, -1, SQLITE_STATIC);
+    sqlite3_bind_text(s, 3, target, -1, SQLITE_STATIC);
+    sqlite3_bind_text(s, 4, name, -1, SQLITE_STATIC);
+    sqlite3_bind_text(s, 5, alias, -1, SQLITE_STATIC);
+    sqlite3_bind_int(s, 6, speed);
+    sqlite3_bind_int(s, 7, oper);
+    assert_int_equal(sqlite3_step(s), SQLITE_DONE);
+    sqlite3_finalize(s);
+}
+
 /* A whole school day, 08:00-16:59: bytes_down 7500000 per minute (1 Mbit/s)
  * unless idle, devices as given. from_min skips traffic before it. */
 static void
@@ -219,6 +253,9 @@ setup(void **state)
     assert_int_equal(registry_import_buf(fx->st, REGISTRY_AREAS, "a.csv",
                                          areas_csv, strlen(areas_csv),
                                          TEXTCONV_AUTO, stderr, &res), 0);
+    assert_int_equal(registry_import_buf(fx->st, REGISTRY_LINKS, "l.csv",
+                                         links_csv, strlen(links_csv),
+                                         TEXTCONV_AUTO, stderr, &res), 0);
     assert_int_equal(registry_import_buf(fx->st, REGISTRY_INVENTORY, "i.csv",
                                          inventory_csv,
                                          strlen(inventory_csv),
@@ -257,6 +294,15 @@ setup(void **state)
         area_day(fx, "A", "r2", d, i < 10 ? 1 : 2);
         area_day(fx, "C", "r1", d, 1);
         area_day(fx, "C", "r2", d, 2);
+        ifrow(fx, "B", local(fx, d, 10, 0), "gw", "ge-0/0/0", "WAN", 200, 1);
+        ifrow(fx, "C", local(fx, d, 10, 0), "core", "xe-1/0/1", "", 1000, 1);
+        ifrow(fx, "C", local(fx, d, 10, 0), "core", "xe-1/0/2", "", 10000, 1);
+        ifrow(fx, "C", local(fx, d, 10, 0), "core", "xe-1/0/3", "", 10000, 1);
+        ifrow(fx, "C", local(fx, d, 10, 0), "sw1", "ge-0/1", "Class1", 100, 1);
+        ifrow(fx, "C", local(fx, d, 10, 0), "sw1", "ge-0/2", "Class2", 1000,
+              1);
+        ifrow(fx, "C", local(fx, d, 10, 0), "sw1", "ge-0/3", "Class3", 10, 2);
+        ifrow(fx, "C", local(fx, d, 20, 0), "core", "xe-1/0/2", "", 10, 1);
     }
     /* Saturday the 4th and the New Year holiday are not school days. */
     day(fx, "C", "lab", 4, 500, 0);
@@ -436,6 +482,9 @@ broadband_wifi_and_inventory_follow_their_sources(void **state)
     expect_status(fx, "recording", "A", "meets");
     expect_status(fx, "recording", "B", "no_data");
     expect_rule(fx, "recording", "3/1/0/2 pass");
+    expect_status(fx, "backbone", "C", "meets");
+    expect_status(fx, "backbone", "A", "no_data");
+    expect_rule(fx, "backbone", "3/1/0/2 pass");
 }
 
 static void
@@ -466,6 +515,21 @@ evidence_counts_school_days_and_minutes(void **state)
                                (struct ratio){ 100 * 22, 24 }), 0);
     assert_int_equal(ratio_cmp(ms.m[M_WIFI_FULL_COVERAGE].v,
                                (struct ratio){ 1, 1 }), 0);
+    assert_int_equal(ms.m[M_CAMPUS_BACKBONE].state, MS_NO_DATA);
+    assert_int_equal(metrics_compute(fx->st, "B", &fx->cal, from, fx->now, 5,
+                                     &ms), 0);
+    assert_int_equal(ratio_cmp(ms.m[M_EGRESS_CAPACITY].v,
+                               (struct ratio){ 200, 1 }), 0);
+    assert_string_equal(ms.m[M_EGRESS_CAPACITY].source, "link speed");
+    assert_int_equal(metrics_compute(fx->st, "C", &fx->cal, from, fx->now, 5,
+                                     &ms), 0);
+    assert_string_equal(ms.m[M_EGRESS_CAPACITY].source, "contracted");
+    assert_int_equal(ratio_cmp(ms.m[M_SCHOOL_ACCESS].v,
+                               (struct ratio){ 1000, 1 }), 0);
+    assert_int_equal(ratio_cmp(ms.m[M_CAMPUS_BACKBONE].v,
+                               (struct ratio){ 10000, 1 }), 0);
+    assert_int_equal(ratio_cmp(ms.m[M_CLASS_ACCESS].v,
+                               (struct ratio){ 100, 1 }), 0);
 }
 
 static void
@@ -481,11 +545,11 @@ stored_evaluation_is_reproducible_after_new_data(void **state)
                "ifnull(value, '-'), ';') FROM (SELECT * FROM "
                "evaluation_school WHERE eval_id = ?1 ORDER BY rule, school)",
                NULL, NULL);
-    /* B's contract is raised afterwards: a new evaluation sees it, the
-     * stored one does not change. */
-    assert_int_equal(sqlite3_exec(fx->db, "UPDATE schools SET "
-                                  "contracted_kbps = 1000000 WHERE code = "
-                                  "'B'", NULL, NULL, NULL), SQLITE_OK);
+    /* B is split into fewer classes afterwards (200 Mbit/s / 10 = 20): a
+     * new evaluation sees it, the stored one does not change. */
+    assert_int_equal(sqlite3_exec(fx->db, "UPDATE schools SET classes = 10 "
+                                  "WHERE code = 'B'", NULL, NULL, NULL),
+                     SQLITE_OK);
     run(fx);
     assert_true(fx->eval_id > first);
     expect_status(fx, "egress-urban", "B", "meets");
