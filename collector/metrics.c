@@ -677,6 +677,74 @@ link_speeds(sqlite3 *db, const char *code, const struct calendar *cal,
     return rc == SQLITE_DONE ? 0 : -EIO;
 }
 
+/* Capacity probes of the period: the highest result of the slower
+ * direction among successful probes (the throughput the line can achieve;
+ * one probe during a busy lesson should not define it), in kbit/s, and the
+ * lowest WAN link speed the agent's OS reported. -1 when none. */
+static int
+probe_capacity(sqlite3 *db, const char *code, int64_t from, int64_t to,
+               int64_t *probe_kbps, int64_t *link_mbps, int *nprobes)
+{
+    sqlite3_stmt *s;
+    int rc;
+
+    *probe_kbps = *link_mbps = -1;
+    *nprobes = 0;
+    if (!table_exists(db, "probe_capacity"))
+        return 0;
+    if (sqlite3_prepare_v2(db,
+                           "SELECT max(min(up_mbps, down_mbps)), "
+                           "min(link_mbps), count(*) FROM probe_capacity "
+                           "WHERE school = ?1 AND ts >= ?2 AND ts < ?3 AND "
+                           "status = 0 AND up_mbps IS NOT NULL AND "
+                           "down_mbps IS NOT NULL",
+                           -1, &s, NULL) != SQLITE_OK)
+        return -EIO;
+    sqlite3_bind_text(s, 1, code, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(s, 2, from);
+    sqlite3_bind_int64(s, 3, to);
+    rc = sqlite3_step(s);
+    if (rc == SQLITE_ROW) {
+        if (sqlite3_column_type(s, 0) != SQLITE_NULL)
+            *probe_kbps = (int64_t)(sqlite3_column_double(s, 0) * 1000.0);
+        if (sqlite3_column_type(s, 1) != SQLITE_NULL)
+            *link_mbps = sqlite3_column_int64(s, 1);
+        *nprobes = sqlite3_column_int(s, 2);
+    }
+    sqlite3_finalize(s);
+    return rc == SQLITE_ROW ? 0 : -EIO;
+}
+
+/* Reachability probes: school-hour minutes probed and minutes up. */
+static int
+reach_minutes(sqlite3 *db, const char *code, const struct calendar *cal,
+              int64_t from, int64_t to, int64_t *probed, int64_t *up)
+{
+    sqlite3_stmt *s;
+    int rc;
+
+    *probed = *up = 0;
+    if (!table_exists(db, "reach_minute"))
+        return 0;
+    if (sqlite3_prepare_v2(db,
+                           "SELECT minute, max(ok > 0) FROM reach_minute "
+                           "WHERE school = ?1 AND minute >= ?2 AND minute < "
+                           "?3 AND probes > 0 GROUP BY minute",
+                           -1, &s, NULL) != SQLITE_OK)
+        return -EIO;
+    sqlite3_bind_text(s, 1, code, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(s, 2, from);
+    sqlite3_bind_int64(s, 3, to);
+    while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+        if (!calendar_in_school_hours(cal, sqlite3_column_int64(s, 0)))
+            continue;
+        (*probed)++;
+        *up += sqlite3_column_int(s, 1);
+    }
+    sqlite3_finalize(s);
+    return rc == SQLITE_DONE ? 0 : -EIO;
+}
+
 int
 metrics_compute(struct storage *st, const char *code,
                 const struct calendar *cal, int64_t from, int64_t to,
@@ -687,7 +755,8 @@ metrics_compute(struct storage *st, const char *code,
     struct metrics_evidence *ev = &out->ev;
     unsigned char *has = NULL;
     int64_t day, i, seen, traffic, kbps, lmin[R_COUNT];
-    int lmatch[R_COUNT];
+    int64_t probe_kbps, os_link_mbps, probed, probed_up;
+    int lmatch[R_COUNT], nprobes;
     const char *src;
     int d, k, rc, nroom, good, recent;
     char buf[64];
@@ -780,11 +849,20 @@ metrics_compute(struct storage *st, const char *code,
      * (no capacity probe results are stored yet). */
     if ((rc = link_speeds(db, code, cal, w.from, w.to, lmin, lmatch)) != 0)
         goto out;
+    if ((rc = probe_capacity(db, code, w.from, w.to, &probe_kbps,
+                             &os_link_mbps, &nprobes)) != 0)
+        goto out;
     kbps = out->contracted_kbps;
     src = "contracted";
+    if (os_link_mbps > 0 && (lmin[R_WAN] <= 0 || os_link_mbps < lmin[R_WAN]))
+        lmin[R_WAN] = os_link_mbps;
     if (lmin[R_WAN] > 0 && (kbps < 0 || lmin[R_WAN] * 1000 < kbps)) {
         kbps = lmin[R_WAN] * 1000;
         src = "link speed";
+    }
+    if (probe_kbps > 0 && (kbps < 0 || probe_kbps < kbps)) {
+        kbps = probe_kbps;
+        src = "probe";
     }
     if (kbps >= 0) {
         set_value(&out->m[M_EGRESS_CAPACITY], kbps, 1000, src);
@@ -795,8 +873,20 @@ metrics_compute(struct storage *st, const char *code,
             snprintf(out->m[M_EGRESS_CAPACITY].note,
                      sizeof(out->m[0].note), "%sobserved peak %s Mbit/s",
                      (uint64_t)kbps * 1000 < w.agg_peak_bps
-                         ? "FLAG: peak above contract; " : "",
+                         ? "FLAG: peak above capacity; " : "",
                      buf);
+        }
+        if (probe_kbps > 0) {
+            size_t o = strlen(out->m[M_EGRESS_CAPACITY].note);
+            struct ratio pr = { probe_kbps, 1000 };
+
+            ratio_format(pr, 1, buf, sizeof(buf));
+            snprintf(out->m[M_EGRESS_CAPACITY].note + o,
+                     sizeof(out->m[0].note) - o, "%sbest of %d probes %s "
+                     "Mbit/s%s", o ? "; " : "", nprobes, buf,
+                     out->contracted_kbps > 0 &&
+                             probe_kbps * 10 < out->contracted_kbps * 8
+                         ? " (FLAG: below 80% of contract)" : "");
         }
         if (out->classes > 0) {
             set_value(&out->m[M_EGRESS_PER_CLASS], kbps,
@@ -871,8 +961,19 @@ metrics_compute(struct storage *st, const char *code,
                  sizeof(out->m[0].declared), "%lld classes in registry",
                  (long long)out->classes);
 
-    /* Broadband: minutes with WAN traffic over school minutes. */
-    if (ev->school_minutes > 0) {
+    /* Broadband: reachability probes where they ran, else minutes with
+     * WAN traffic over school minutes. */
+    if ((rc = reach_minutes(db, code, cal, w.from, w.to, &probed,
+                            &probed_up)) != 0)
+        goto out;
+    if (probed > 0) {
+        set_value(&out->m[M_BROADBAND_UPTIME_PCT], 100 * probed_up, probed,
+                  "probe");
+        snprintf(out->m[M_BROADBAND_UPTIME_PCT].note,
+                 sizeof(out->m[0].note), "%lld of %lld probed school-hour "
+                 "minutes reachable", (long long)probed_up,
+                 (long long)probed);
+    } else if (ev->school_minutes > 0) {
         set_value(&out->m[M_BROADBAND_UPTIME_PCT], 100 * traffic,
                   ev->school_minutes, "measured");
         snprintf(out->m[M_BROADBAND_UPTIME_PCT].note,

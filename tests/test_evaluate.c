@@ -27,7 +27,11 @@
  *   Links (SNMP ifHighSpeed, polled at 10:00 each school day): B's WAN
  *   port runs at 200 Mbit/s, below its 399.999 contract -> capacity 200.
  *   C: uplink 1000, backbone 10000, class ports 100 and 1000 (-> 100);
- *   a 10 Mbit/s poll at 20:00 and a port that is down must not count. */
+ *   a 10 Mbit/s poll at 20:00 and a port that is down must not count.
+ *   Probes (E): capacity probes 40/50 and 250/300 Mbit/s (slower
+ *   direction 40 and 250) and one that timed out -> capacity 250 (below
+ *   the 1000 contract); reachability on Jan 2 10:00-11:39: 100 minutes
+ *   probed, 3 down -> 97%; a failed probe at 20:00 does not count. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -304,6 +308,32 @@ setup(void **state)
         ifrow(fx, "C", local(fx, d, 10, 0), "sw1", "ge-0/3", "Class3", 10, 2);
         ifrow(fx, "C", local(fx, d, 20, 0), "core", "xe-1/0/2", "", 10, 1);
     }
+    assert_int_equal(sqlite3_exec(fx->db,
+        "INSERT INTO probe_capacity (ts, school, agent_id, target, wan_if, "
+        "link_mbps, status, error, up_bytes, up_ms, up_mbps, down_bytes, "
+        "down_ms, down_mbps) VALUES "
+        "(1577944800, 'E', 't', 'c', '', NULL, 0, '', 1, 1, 50, 1, 1, 40),"
+        "(1578031200, 'E', 't', 'c', '', NULL, 0, '', 1, 1, 300, 1, 1, 250),"
+        "(1578117600, 'E', 't', 'c', '', NULL, 4, 'timeout', 0, 0, NULL, 0, "
+        "0, NULL)", NULL, NULL, NULL), SQLITE_OK);
+    for (i = 0; i < 100; i++) {
+        char sql[200];
+
+        snprintf(sql, sizeof(sql), "INSERT INTO reach_minute VALUES (%lld, "
+                 "'E', 't', 'tcp:x:1', 3, %d, 5.0)",
+                 (long long)local(fx, 2, 10, i), i < 3 ? 0 : 3);
+        assert_int_equal(sqlite3_exec(fx->db, sql, NULL, NULL, NULL),
+                         SQLITE_OK);
+    }
+    {
+        char sql[200];
+
+        snprintf(sql, sizeof(sql), "INSERT INTO reach_minute VALUES (%lld, "
+                 "'E', 't', 'tcp:x:1', 3, 0, NULL)",
+                 (long long)local(fx, 2, 20, 0));
+        assert_int_equal(sqlite3_exec(fx->db, sql, NULL, NULL, NULL),
+                         SQLITE_OK);
+    }
     /* Saturday the 4th and the New Year holiday are not school days. */
     day(fx, "C", "lab", 4, 500, 0);
     day(fx, "C", "lab", 1, 500, 0);
@@ -501,6 +531,13 @@ evidence_counts_school_days_and_minutes(void **state)
     assert_int_equal(ms.ev.school_minutes, 12 * 540);
     assert_int_equal(ms.ev.minutes_with_data, 7 * 540);
     assert_int_equal(ms.ev.recent_days_with_data, 0);
+    assert_string_equal(ms.m[M_EGRESS_CAPACITY].source, "probe");
+    assert_int_equal(ratio_cmp(ms.m[M_EGRESS_CAPACITY].v,
+                               (struct ratio){ 250, 1 }), 0);
+    assert_non_null(strstr(ms.m[M_EGRESS_CAPACITY].note, "below 80%"));
+    assert_string_equal(ms.m[M_BROADBAND_UPTIME_PCT].source, "probe");
+    assert_int_equal(ratio_cmp(ms.m[M_BROADBAND_UPTIME_PCT].v,
+                               (struct ratio){ 97, 1 }), 0);
     assert_int_equal(metrics_compute(fx->st, "A", &fx->cal, from, fx->now, 5,
                                      &ms), 0);
     assert_int_equal(ms.ev.days_with_data, 12);
