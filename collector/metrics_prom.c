@@ -48,19 +48,20 @@ static const struct {
      "Registry facts of a school (value always 1)."},
     {"classband_school_last_data_timestamp_seconds", "gauge",
      "Start of the latest stored minute of the school's traffic."},
-    {"classband_school_down_bits_per_second", "gauge",
+    {"classband_school_down_bytes_per_second", "gauge",
      "Mean downstream rate of the school's latest stored minute."},
-    {"classband_school_up_bits_per_second", "gauge",
+    {"classband_school_up_bytes_per_second", "gauge",
      "Mean upstream rate of the school's latest stored minute."},
     {"classband_school_devices", "gauge",
      "Active devices in the school's latest stored minute (sum of classes)."},
-    {"classband_class_down_bits_per_second", "gauge",
+    {"classband_class_down_bytes_per_second", "gauge",
      "Mean downstream rate of a class in the school's latest stored minute."},
-    {"classband_class_up_bits_per_second", "gauge",
+    {"classband_class_up_bytes_per_second", "gauge",
      "Mean upstream rate of a class in the school's latest stored minute."},
-    {"classband_class_peak_down_bits_per_second", "gauge",
-     "Busiest 1-second downstream rate of a class in the latest minute."},
-    {"classband_class_peak_up_bits_per_second", "gauge",
+    {"classband_class_peak_down_bytes_per_second", "gauge",
+     "Busiest 1-second downstream rate of a class in the latest minute "
+     "(the agent measures bits; divided by 8)."},
+    {"classband_class_peak_up_bytes_per_second", "gauge",
      "Busiest 1-second upstream rate of a class in the latest minute."},
     {"classband_class_devices", "gauge",
      "Active devices of a class in the school's latest stored minute."},
@@ -301,21 +302,21 @@ schools(sqlite3 *db, struct out *o, int has_reg, int has_classes)
             up += cu;
             dev += cdev;
             fprintf(o->f[F_CLASS_DOWN],
-                    "classband_class_down_bits_per_second{school=\"%s\","
+                    "classband_class_down_bytes_per_second{school=\"%s\","
                     "class=\"%s\",kind=\"%s\"} %.3f\n", a, b, c,
-                    (double)cd * 8 / 60);
+                    (double)cd / 60);
             fprintf(o->f[F_CLASS_UP],
-                    "classband_class_up_bits_per_second{school=\"%s\","
+                    "classband_class_up_bytes_per_second{school=\"%s\","
                     "class=\"%s\",kind=\"%s\"} %.3f\n", a, b, c,
-                    (double)cu * 8 / 60);
+                    (double)cu / 60);
             fprintf(o->f[F_CLASS_PEAK_DOWN],
-                    "classband_class_peak_down_bits_per_second{school=\"%s\","
-                    "class=\"%s\",kind=\"%s\"} %" PRId64 "\n", a, b, c,
-                    col64(cls, 3));
+                    "classband_class_peak_down_bytes_per_second{school=\"%s\","
+                    "class=\"%s\",kind=\"%s\"} %.3f\n", a, b, c,
+                    (double)col64(cls, 3) / 8);
             fprintf(o->f[F_CLASS_PEAK_UP],
-                    "classband_class_peak_up_bits_per_second{school=\"%s\","
-                    "class=\"%s\",kind=\"%s\"} %" PRId64 "\n", a, b, c,
-                    col64(cls, 4));
+                    "classband_class_peak_up_bytes_per_second{school=\"%s\","
+                    "class=\"%s\",kind=\"%s\"} %.3f\n", a, b, c,
+                    (double)col64(cls, 4) / 8);
             fprintf(o->f[F_CLASS_DEVICES],
                     "classband_class_devices{school=\"%s\",class=\"%s\","
                     "kind=\"%s\"} %" PRIu64 "\n", a, b, c, cdev);
@@ -323,11 +324,11 @@ schools(sqlite3 *db, struct out *o, int has_reg, int has_classes)
         if (rc != SQLITE_DONE)
             goto out;
         fprintf(o->f[F_SCHOOL_DOWN],
-                "classband_school_down_bits_per_second{school=\"%s\"} %.3f\n",
-                a, (double)down * 8 / 60);
+                "classband_school_down_bytes_per_second{school=\"%s\"} %.3f\n",
+                a, (double)down / 60);
         fprintf(o->f[F_SCHOOL_UP],
-                "classband_school_up_bits_per_second{school=\"%s\"} %.3f\n",
-                a, (double)up * 8 / 60);
+                "classband_school_up_bytes_per_second{school=\"%s\"} %.3f\n",
+                a, (double)up / 60);
         fprintf(o->f[F_SCHOOL_DEVICES],
                 "classband_school_devices{school=\"%s\"} %" PRIu64 "\n", a,
                 dev);

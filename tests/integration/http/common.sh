@@ -59,6 +59,7 @@ noc_start() {
         for l in "$@"; do echo "$l"; done
     } > "$conf"
     log=$T/collector.log
+    : > "$log"
     "$C" serve -c "$conf" > "$log" 2>&1 &
     NOC_PID=$!
     PIDS="$PIDS $NOC_PID"
