@@ -411,6 +411,137 @@ scan_capture_minutes(sqlite3 *db, const char *code, struct work *w)
 }
 
 static int
+table_exists(sqlite3 *db, const char *name)
+{
+    sqlite3_stmt *s;
+    int r = 0;
+
+    if (sqlite3_prepare_v2(db, "SELECT 1 FROM sqlite_master WHERE type = "
+                           "'table' AND name = ?1", -1, &s, NULL) !=
+        SQLITE_OK)
+        return 0;
+    sqlite3_bind_text(s, 1, name, -1, SQLITE_STATIC);
+    r = sqlite3_step(s) == SQLITE_ROW;
+    sqlite3_finalize(s);
+    return r;
+}
+
+/* Fills the days that have no raw minutes from the rollups (class_day,
+ * school_day; collector/rollup.c), marking them in has[]. What a rollup
+ * cannot give exactly is approximated and said so in docs/COMPLIANCE.md:
+ * concurrent devices of several computer-room classes are summed from
+ * each class's daily maximum, minutes with traffic are counted to the
+ * hour (class_hour), and a day's p95 stands for its minutes. */
+static int
+scan_rollups(sqlite3 *db, const char *code, struct work *w,
+             unsigned char *has, struct metrics_evidence *ev,
+             int64_t *traffic)
+{
+    sqlite3_stmt *s = NULL;
+    int64_t day, minutes;
+    int d, ci, rc;
+
+    if (!table_exists(db, "school_day") || !table_exists(db, "class_day"))
+        return 0;
+    if (sqlite3_prepare_v2(db,
+                           "SELECT sd.day, sd.minutes_with_data, 0, "
+                           "sd.sum_class_peak_down_bps FROM school_day sd "
+                           "WHERE sd.school = ?1 AND sd.day >= ?2 AND "
+                           "sd.day < ?3",
+                           -1, &s, NULL) != SQLITE_OK)
+        return -EIO;
+    sqlite3_bind_text(s, 1, code, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(s, 2, w->day0);
+    sqlite3_bind_int64(s, 3, w->day0 + w->ndays);
+    while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+        day = sqlite3_column_int64(s, 0);
+        d = (int)(day - w->day0);
+        minutes = sqlite3_column_int64(s, 1);
+        if (has[d] || !w->school_day[d] || minutes <= 0)
+            continue;
+        if (minutes > w->mpd)
+            minutes = w->mpd;
+        has[d] = 2;                 /* 2: from rollups */
+        ev->minutes_with_data += minutes;
+        if ((uint64_t)sqlite3_column_int64(s, 3) > w->agg_peak_bps)
+            w->agg_peak_bps = (uint64_t)sqlite3_column_int64(s, 3);
+        /* Latest day with data: its school hours' end, at most. */
+        if (calendar_day_start(w->cal, day) + (int64_t)w->cal->end_min * 60 -
+                60 > ev->last_data)
+            ev->last_data = calendar_day_start(w->cal, day) +
+                            (int64_t)w->cal->end_min * 60 - 60;
+    }
+    sqlite3_finalize(s);
+    if (rc != SQLITE_DONE)
+        return -EIO;
+    /* Minutes with traffic, to the hour: an hour of a rollup day that
+     * moved bytes counts its minutes with rows (within school hours). */
+    if (table_exists(db, "class_hour")) {
+        if (sqlite3_prepare_v2(db,
+                               "SELECT hour, sum(bytes_up + bytes_down), "
+                               "max(minutes) FROM class_hour WHERE school = "
+                               "?1 AND hour >= ?2 AND hour < ?3 GROUP BY "
+                               "hour",
+                               -1, &s, NULL) != SQLITE_OK)
+            return -EIO;
+        sqlite3_bind_text(s, 1, code, -1, SQLITE_STATIC);
+        sqlite3_bind_int64(s, 2, w->from - 3600);
+        sqlite3_bind_int64(s, 3, w->to);
+        while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+            int64_t h = sqlite3_column_int64(s, 0), t, in = 0;
+
+            if (sqlite3_column_int64(s, 1) <= 0)
+                continue;
+            for (t = h; t < h + 3600; t += 60) {
+                int di;
+
+                if (slot(w, t, &di) >= 0 && has[di] == 2)
+                    in++;
+            }
+            minutes = sqlite3_column_int64(s, 2);
+            *traffic += minutes < in ? minutes : in;
+        }
+        sqlite3_finalize(s);
+        if (rc != SQLITE_DONE)
+            return -EIO;
+    }
+    if (sqlite3_prepare_v2(db,
+                           "SELECT class, day, max_devices, p95_down_bps, "
+                           "peak_down_bps FROM class_day WHERE school = ?1 "
+                           "AND day >= ?2 AND day < ?3",
+                           -1, &s, NULL) != SQLITE_OK)
+        return -EIO;
+    sqlite3_bind_text(s, 1, code, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(s, 2, w->day0);
+    sqlite3_bind_int64(s, 3, w->day0 + w->ndays);
+    while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+        int64_t dev = sqlite3_column_int64(s, 2);
+
+        d = (int)(sqlite3_column_int64(s, 1) - w->day0);
+        if (has[d] != 2)
+            continue;
+        /* A day's p95 stands in for its minutes in the period's p95. */
+        if (add_rate(w, (uint64_t)sqlite3_column_int64(s, 3)) != 0) {
+            sqlite3_finalize(s);
+            return -ENOMEM;
+        }
+        if ((uint64_t)sqlite3_column_int64(s, 4) > w->peak_bps)
+            w->peak_bps = (uint64_t)sqlite3_column_int64(s, 4);
+        ci = find_class(w, (const char *)sqlite3_column_text(s, 0));
+        if (ci < 0)
+            continue;
+        if (dev > 0)
+            w->active[(size_t)ci * (size_t)w->ndays + (size_t)d] = 1;
+        if (w->classes[ci].kind == K_COMPUTER_ROOM)
+            w->peak_cr[d] += dev;
+        else if (w->classes[ci].kind == K_STAFF_OFFICE)
+            w->peak_so[d] += dev;
+    }
+    sqlite3_finalize(s);
+    return rc == SQLITE_DONE ? 0 : -EIO;
+}
+
+static int
 u64_cmp(const void *a, const void *b)
 {
     uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
@@ -495,21 +626,6 @@ per_computer(struct work *w, const unsigned char *has, int kind,
              "days (peak concurrent devices)", (long long)c, COMPUTER_DAYS);
 }
 
-static int
-table_exists(sqlite3 *db, const char *name)
-{
-    sqlite3_stmt *s;
-    int r = 0;
-
-    if (sqlite3_prepare_v2(db, "SELECT 1 FROM sqlite_master WHERE type = "
-                           "'table' AND name = ?1", -1, &s, NULL) !=
-        SQLITE_OK)
-        return 0;
-    sqlite3_bind_text(s, 1, name, -1, SQLITE_STATIC);
-    r = sqlite3_step(s) == SQLITE_ROW;
-    sqlite3_finalize(s);
-    return r;
-}
 
 /* Wi-Fi figures of the period from the per-day rows store_snmp computes
  * (wifi_day; evaluate refreshes them first). Days that are not school days
@@ -818,7 +934,9 @@ metrics_compute(struct storage *st, const char *code,
         (rc = scan_capture_minutes(db, code, &w)) != 0)
         goto out;
 
-    /* Evidence. */
+    /* Evidence: raw minutes first; days whose raw rows are gone (expired
+     * after the retention period) come from the rollups. */
+    traffic = 0;
     for (d = 0; d < w.ndays; d++) {
         seen = 0;
         for (i = 0; i < w.mpd && w.school_day[d]; i++) {
@@ -827,23 +945,23 @@ metrics_compute(struct storage *st, const char *code,
                 ev->last_data = calendar_day_start(cal, w.day0 + d) +
                                 ((int64_t)cal->start_min + i) * 60;
             }
+            traffic += getbit(w.minute_traffic, (int64_t)d * w.mpd + i);
         }
         ev->minutes_with_data += seen;
-        if (seen > 0) {
+        if (seen > 0)
             has[d] = 1;
-            ev->days_with_data++;
-        }
     }
+    if ((rc = scan_rollups(db, code, &w, has, ev, &traffic)) != 0)
+        goto out;
+    for (d = 0; d < w.ndays; d++)
+        ev->days_with_data += has[d] != 0;
     recent = 0;
     for (d = w.ndays - 1; d >= 0 && recent < stale_days; d--) {
         if (!w.school_day[d])
             continue;
         recent++;
-        ev->recent_days_with_data += has[d];
+        ev->recent_days_with_data += has[d] != 0;
     }
-    traffic = 0;
-    for (i = 0; i < (int64_t)w.ndays * w.mpd; i++)
-        traffic += getbit(w.minute_traffic, i);
 
     /* Egress capacity: the lowest of the contract and the WAN link speed
      * (no capacity probe results are stored yet). */

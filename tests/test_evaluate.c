@@ -50,6 +50,7 @@
 #include "metrics.h"
 #include "packs.h"
 #include "registry.h"
+#include "rollup.h"
 #include "storage.h"
 
 struct fx {
@@ -634,6 +635,43 @@ every_shipped_pack_evaluates(void **state)
     }
 }
 
+static char *
+all_statuses(struct fx *fx)
+{
+    return q(fx, "SELECT group_concat(rule || ':' || school || ':' || status, "
+             "' ') FROM (SELECT * FROM evaluation_school WHERE eval_id = ?1 "
+             "ORDER BY rule, school)", NULL, NULL);
+}
+
+/* Last: expires every raw row. Once raw minutes are gone (retention), the
+ * rollups must give the same verdicts. */
+static void
+verdicts_survive_raw_rows_expiring_into_rollups(void **state)
+{
+    struct fx *fx = *state;
+    struct rollup_stats rs;
+    char *before, *after, *n;
+
+    run(fx);
+    before = all_statuses(fx);
+    /* Rows were inserted directly, not through ingest: mark their hours. */
+    assert_int_equal(sqlite3_exec(fx->db, "INSERT OR IGNORE INTO "
+                                  "rollup_dirty SELECT DISTINCT school, "
+                                  "minute - minute % 3600 FROM class_minute",
+                                  NULL, NULL, NULL), SQLITE_OK);
+    assert_int_equal(rollup_run_once(fx->path, 1, fx->now + 86400 * 30, &rs),
+                     0);
+    n = q(fx, "SELECT count(*) || '/' || (SELECT count(*) FROM class_day) "
+          "FROM class_minute", NULL, NULL);
+    assert_true(strncmp(n, "0/", 2) == 0 && strcmp(n, "0/0") != 0);
+    free(n);
+    run(fx);
+    after = all_statuses(fx);
+    assert_string_equal(before, after);
+    free(before);
+    free(after);
+}
+
 int
 main(void)
 {
@@ -650,6 +688,7 @@ main(void)
         cmocka_unit_test(evidence_counts_school_days_and_minutes),
         cmocka_unit_test(stored_evaluation_is_reproducible_after_new_data),
         cmocka_unit_test(every_shipped_pack_evaluates),
+        cmocka_unit_test(verdicts_survive_raw_rows_expiring_into_rollups),
     };
 
     /* One district, built once; each test evaluates it afresh. */
