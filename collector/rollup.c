@@ -11,6 +11,7 @@
 #include "log.h"
 #include "rollup.h"
 #include "storage.h"
+#include "store_snmp.h"
 
 #define DIRTY_PER_PASS 256
 #define EXPIRE_CHUNK 5000
@@ -168,9 +169,19 @@ roll_day(struct storage *st, sqlite3 *db, const char *school, int64_t day)
     sqlite3_step(s);
     sqlite3_finalize(s);
     s = NULL;
-    if (!calendar_is_school_day(&cal, day) || nslots == 0) {
-        rc = 0;
-        goto out;
+    {
+        /* Wi-Fi coverage of the day, from the SNMP area samples */
+        struct store_snmp_window w = {t0, t1};
+        int school_day = calendar_is_school_day(&cal, day) && nslots > 0;
+        int64_t ds = calendar_day_start(&cal, day);
+
+        if (store_snmp_coverage(db, school, ds, ds + 86400, &w,
+                                school_day ? 1 : 0, (int64_t)time(NULL)) != 0)
+            goto out;
+        if (!school_day) {
+            rc = 0;
+            goto out;
+        }
     }
     agg_up = calloc(nslots, sizeof(*agg_up));
     agg_down = calloc(nslots, sizeof(*agg_down));

@@ -10,6 +10,7 @@
 #include "log.h"
 #include "schema.h"
 #include "storage.h"
+#include "store_snmp.h"
 #include "wire.h"
 
 struct storage {
@@ -213,6 +214,8 @@ storage_close(struct storage *st)
     sqlite3_finalize(st->ins_capture);
     sqlite3_finalize(st->ins_status);
     sqlite3_finalize(st->mark_dirty);
+    if (st->db != NULL)
+        store_snmp_finalize(st->db);
     sqlite3_close(st->db);
     free(st->path);
     free(st);
@@ -423,7 +426,7 @@ static const struct {
     uint8_t lo, hi;
     ext_fn fn;
 } ext_handlers[] = {
-    {0, 0, NULL}, /* placeholder: C forbids an empty initializer */
+    {STORE_SNMP_REC_LO, STORE_SNMP_REC_HI, store_snmp_record},
 };
 
 static rec_fn
