@@ -15,6 +15,7 @@ struct collector_conf {
     unsigned hello_timeout;
     unsigned frame_timeout;  /* seconds a half-received frame may stall */
     unsigned max_agent_kbps; /* KiB/s read per agent connection; 0 none */
+    unsigned config_check;   /* seconds between registry checks per agent */
     unsigned group_commit; /* batches per transaction at most */
     unsigned retention_days;  /* raw minute rows kept; 0 forever */
     unsigned rollup_interval; /* seconds between rollup passes */

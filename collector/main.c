@@ -188,6 +188,7 @@ cmd_serve(int argc, char **argv)
     so.hello_timeout_s = conf.hello_timeout;
     so.frame_timeout_s = conf.frame_timeout;
     so.max_rate_bps = (uint64_t)conf.max_agent_kbps * 1024;
+    so.config_check_s = conf.config_check;
     if (server_start(x.loop, &so, x.w, &x.srv) != 0)
         fatalx("collector: cannot listen on %s", conf.listen);
     /* serve_job_done reads x.srv, set just above */

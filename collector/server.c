@@ -30,6 +30,9 @@ struct conn {
     uint64_t last_active; /* uv_now, ms */
     uint64_t partial_since; /* uv_now when a frame began arriving; 0 none */
     uint64_t bytes_this_sec;
+    uint64_t cfg_hash;      /* of the maps last pushed; 0 none */
+    uint64_t cfg_checked;   /* uv_now of the last registry check */
+    int cfg_pending;        /* a WRITER_CONFIG job is out */
 };
 
 struct server {
@@ -101,6 +104,63 @@ conn_send_ack(struct conn *c, uint64_t stream, uint64_t seq)
 
     wire_ack_encode(&b, &a);
     conn_send(c, &b);
+}
+
+/* FNV-1a over both maps: the CONFIG version, and how a change is seen. */
+static uint64_t
+maps_hash(const char *a, const char *b)
+{
+    uint64_t h = 1469598103934665603ULL;
+    const char *p;
+
+    for (p = a; *p != '\0'; p++)
+        h = (h ^ (uint8_t)*p) * 1099511628211ULL;
+    h = (h ^ 0xff) * 1099511628211ULL;
+    for (p = b; *p != '\0'; p++)
+        h = (h ^ (uint8_t)*p) * 1099511628211ULL;
+    return h ? h : 1;
+}
+
+/* Pushes the school's registry maps when they differ from what this agent
+ * was last sent. An agent of a school without registry entries keeps its
+ * own config. */
+static void
+conn_push_config(struct conn *c, const struct writer_job *j)
+{
+    struct wire_config cfg;
+    struct buf b;
+    uint64_t h;
+
+    if (j->classmap == NULL || j->areamap == NULL)
+        return;
+    if (j->classmap[0] == '\0' && j->areamap[0] == '\0')
+        return;
+    h = maps_hash(j->classmap, j->areamap);
+    if (h == c->cfg_hash)
+        return;
+    memset(&cfg, 0, sizeof(cfg));
+    cfg.version = h;
+    if (j->classmap[0] != '\0') {
+        cfg.sec[cfg.nsections].kind = WIRE_CFG_CLASSMAP;
+        cfg.sec[cfg.nsections].text = j->classmap;
+        cfg.sec[cfg.nsections++].len = (uint32_t)strlen(j->classmap);
+    }
+    if (j->areamap[0] != '\0') {
+        cfg.sec[cfg.nsections].kind = WIRE_CFG_AREAMAP;
+        cfg.sec[cfg.nsections].text = j->areamap;
+        cfg.sec[cfg.nsections++].len = (uint32_t)strlen(j->areamap);
+    }
+    buf_init(&b, WIRE_HDR_LEN + WIRE_MAX_PAYLOAD);
+    if (wire_config_encode(&b, &cfg) == 0) {
+        conn_send(c, &b);
+        c->cfg_hash = h;
+        log_info("server: %s: pushed config %016llx to agent %s",
+                 c->peer, (unsigned long long)h, c->hello.agent_id);
+    } else {
+        log_warnx("server: config for school %s does not fit a frame",
+                  c->hello.school);
+    }
+    buf_free(&b);
 }
 
 static void
@@ -331,8 +391,12 @@ server_job_done(void *arg, struct writer_job *j)
 
     if (j->kind == WRITER_BATCH)
         c->inflight--;
+    if (j->kind == WRITER_CONFIG)
+        c->cfg_pending = 0;
     if (c->state != C_CLOSING) {
-        if (j->kind == WRITER_HELLO) {
+        if (j->kind == WRITER_CONFIG) {
+            conn_push_config(c, j);
+        } else if (j->kind == WRITER_HELLO) {
             if (j->rc != 0) {
                 conn_close(c, "collector storage unavailable");
             } else {
@@ -344,6 +408,8 @@ server_job_done(void *arg, struct writer_job *j)
                          (unsigned long long)j->ack_seq);
                 c->state = C_READY;
                 conn_send_ack(c, j->stream, j->ack_seq);
+                c->cfg_checked = uv_now(s->loop);
+                conn_push_config(c, j);
             }
         } else if (j->rc == STORAGE_STORED || j->rc == STORAGE_DUPLICATE) {
             if (j->rc == STORAGE_STORED)
@@ -367,6 +433,8 @@ server_job_done(void *arg, struct writer_job *j)
             conn_resume(c);
     }
     free(j->payload);
+    free(j->classmap);
+    free(j->areamap);
     free(j);
     conn_unref(c);
     if (s->queue_paused && writer_depth(s->w) <= s->o.max_queue / 2) {
@@ -451,6 +519,18 @@ sweep_cb(uv_timer_t *t)
             conn_close(c, "frame not completed in time");
             continue;
         }
+        /* registry changes reach connected agents within config_check */
+        if (c->state == C_READY && !c->cfg_pending &&
+            now - c->cfg_checked >= (uint64_t)s->o.config_check_s * 1000) {
+            struct writer_job *j = calloc(1, sizeof(*j));
+            if (j != NULL) {
+                j->kind = WRITER_CONFIG;
+                memcpy(j->school, c->hello.school, sizeof(j->school));
+                c->cfg_pending = 1;
+                c->cfg_checked = now;
+                submit(c, j);
+            }
+        }
         if (c->inflight > 0 || c->state == C_HELLO_PENDING)
             continue;
         if (c->state == C_WAIT_HELLO &&
@@ -492,6 +572,8 @@ server_start(uv_loop_t *loop, const struct server_opts *o, struct writer *w,
         s->o.hello_timeout_s = 30;
     if (s->o.frame_timeout_s == 0)
         s->o.frame_timeout_s = 30;
+    if (s->o.config_check_s == 0)
+        s->o.config_check_s = 60;
     s->w = w;
     uv_tcp_init(loop, &s->listener);
     s->listener.data = s;

@@ -25,6 +25,8 @@ struct server_opts {
     unsigned hello_timeout_s; /* close a peer that sends no HELLO in time */
     unsigned frame_timeout_s; /* close a peer whose frame stalls half-sent */
     uint64_t max_rate_bps;    /* bytes/s read per agent; 0: unlimited */
+    unsigned config_check_s;  /* how often each agent's registry maps are
+                                 re-read and, if changed, pushed */
 };
 
 struct server_stats {

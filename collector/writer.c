@@ -6,6 +6,7 @@
 #include <time.h>
 
 #include "log.h"
+#include "registry.h"
 #include "writer.h"
 
 struct writer {
@@ -32,6 +33,21 @@ now_us(void)
 
     clock_gettime(CLOCK_MONOTONIC, &ts);
     return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
+}
+
+/* The school's class and area maps from the registry, for the CONFIG
+ * frame. A store without a registry yields empty maps, not an error. */
+static void
+fetch_maps(struct writer *w, struct writer_job *j)
+{
+    if (registry_class_map(w->st, j->hello.school[0] ? j->hello.school
+                                                     : j->school,
+                           &j->classmap) != 0)
+        j->classmap = NULL;
+    if (registry_area_map(w->st, j->hello.school[0] ? j->hello.school
+                                                    : j->school,
+                          &j->areamap) != 0)
+        j->areamap = NULL;
 }
 
 static void
@@ -61,9 +77,9 @@ run_jobs(struct writer *w, struct writer_job *jobs)
     int in_txn = 0, rc;
 
     for (j = jobs; j != NULL; j = j->next) {
-        if (j->kind == WRITER_HELLO || !in_txn) {
+        if (j->kind != WRITER_BATCH || !in_txn) {
             /* close the open group before a HELLO */
-            if (in_txn && j->kind == WRITER_HELLO) {
+            if (in_txn && j->kind != WRITER_BATCH) {
                 rc = storage_commit(w->st);
                 for (struct writer_job *g = grp; g != j; g = g->next) {
                     if (rc != 0 && g->rc > 0)
@@ -87,6 +103,14 @@ run_jobs(struct writer *w, struct writer_job *jobs)
             };
             j->stream = j->hello.stream;
             j->rc = storage_hello(w->st, &h, &j->ack_seq);
+            if (j->rc == 0)
+                fetch_maps(w, j);
+            last = j;
+            continue;
+        }
+        if (j->kind == WRITER_CONFIG) {
+            fetch_maps(w, j);
+            j->rc = 0;
             last = j;
             continue;
         }

@@ -15,7 +15,11 @@
 #include "storage.h"
 #include "wire.h"
 
-enum writer_kind { WRITER_HELLO, WRITER_BATCH };
+enum writer_kind {
+    WRITER_HELLO,  /* register the agent; also fetches its config maps */
+    WRITER_BATCH,  /* store a batch */
+    WRITER_CONFIG, /* fetch the school's config maps only (no write) */
+};
 
 /* Allocated and freed by the caller (the server); the writer only borrows
  * it between writer_submit and the done callback. */
@@ -35,6 +39,8 @@ struct writer_job {
     uint64_t ack_seq;
     const char *why;          /* static reason when rc == -EPROTO */
     uint64_t commit_us;       /* how long the commit that carried it took */
+    char *classmap;           /* HELLO/CONFIG: registry maps, malloc'ed; */
+    char *areamap;            /* "" when the registry has none; owner frees */
 };
 
 typedef void (*writer_done_cb)(void *arg, struct writer_job *job);
