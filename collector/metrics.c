@@ -157,6 +157,8 @@ struct work {
     struct cls *classes;
     int nclasses;
     unsigned char *active;          /* [nclasses * ndays] */
+    unsigned char *rolled;          /* [ndays]: up-to-date rollup exists */
+    int64_t raw_from, raw_to;       /* raw rows needed only in here */
     uint64_t *rates;                /* one-minute down rates, bit/s */
     size_t nrates, caprates;
     uint64_t peak_bps;
@@ -338,12 +340,12 @@ scan_class_minutes(sqlite3 *db, const char *code, struct work *w)
                            -1, &s, NULL) != SQLITE_OK)
         return -EIO;
     sqlite3_bind_text(s, 1, code, -1, SQLITE_STATIC);
-    sqlite3_bind_int64(s, 2, w->from);
-    sqlite3_bind_int64(s, 3, w->to);
+    sqlite3_bind_int64(s, 2, w->raw_from);
+    sqlite3_bind_int64(s, 3, w->raw_to);
     while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
         t = sqlite3_column_int64(s, 0);
         idx = slot(w, t, &di);
-        if (idx < 0)
+        if (idx < 0 || w->rolled[di])
             continue;
         if (t != cur) {
             close_minute(w, cdi, cr, so, agg);
@@ -396,11 +398,11 @@ scan_capture_minutes(sqlite3 *db, const char *code, struct work *w)
                            -1, &s, NULL) != SQLITE_OK)
         return -EIO;
     sqlite3_bind_text(s, 1, code, -1, SQLITE_STATIC);
-    sqlite3_bind_int64(s, 2, w->from);
-    sqlite3_bind_int64(s, 3, w->to);
+    sqlite3_bind_int64(s, 2, w->raw_from);
+    sqlite3_bind_int64(s, 3, w->raw_to);
     while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
         idx = slot(w, sqlite3_column_int64(s, 0), &di);
-        if (idx < 0)
+        if (idx < 0 || w->rolled[di])
             continue;
         setbit(w->minute_seen, idx);
         if (sqlite3_column_int64(s, 1) > 0)
@@ -426,8 +428,74 @@ table_exists(sqlite3 *db, const char *name)
     return r;
 }
 
-/* Fills the days that have no raw minutes from the rollups (class_day,
- * school_day; collector/rollup.c), marking them in has[]. What a rollup
+/* Marks the days whose rollups are complete and current: a school_day
+ * row exists and no hour of the day waits in rollup_dirty. Those days are
+ * read from the rollups (DESIGN: annual reports never scan raw minutes);
+ * only the others are read raw, over [raw_from, raw_to). */
+static int
+mark_rolled(sqlite3 *db, const char *code, struct work *w)
+{
+    sqlite3_stmt *s;
+    int64_t d, first = -1, last = -1;
+    int rc;
+
+    w->raw_from = w->from;
+    w->raw_to = w->to;
+    if (!table_exists(db, "school_day") || !table_exists(db, "class_day") ||
+        !table_exists(db, "rollup_dirty"))
+        return 0;
+    if (sqlite3_prepare_v2(db, "SELECT day FROM school_day WHERE school = "
+                           "?1 AND day >= ?2 AND day < ?3", -1, &s, NULL) !=
+        SQLITE_OK)
+        return -EIO;
+    sqlite3_bind_text(s, 1, code, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(s, 2, w->day0);
+    sqlite3_bind_int64(s, 3, w->day0 + w->ndays);
+    while ((rc = sqlite3_step(s)) == SQLITE_ROW)
+        w->rolled[sqlite3_column_int64(s, 0) - w->day0] = 1;
+    sqlite3_finalize(s);
+    if (rc != SQLITE_DONE)
+        return -EIO;
+    if (sqlite3_prepare_v2(db, "SELECT hour FROM rollup_dirty WHERE school "
+                           "= ?1 AND hour >= ?2 AND hour < ?3", -1, &s,
+                           NULL) != SQLITE_OK)
+        return -EIO;
+    sqlite3_bind_text(s, 1, code, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(s, 2, w->from - 3600);
+    sqlite3_bind_int64(s, 3, w->to);
+    while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+        int64_t h = sqlite3_column_int64(s, 0);
+
+        for (d = calendar_day(w->cal, h); d <= calendar_day(w->cal, h + 3599);
+             d++)
+            if (d - w->day0 >= 0 && d - w->day0 < w->ndays)
+                w->rolled[d - w->day0] = 0;
+    }
+    sqlite3_finalize(s);
+    if (rc != SQLITE_DONE)
+        return -EIO;
+    for (d = 0; d < w->ndays; d++) {
+        if (w->rolled[d] || !w->school_day[d])
+            continue;
+        if (first < 0)
+            first = d;
+        last = d;
+    }
+    if (first < 0) {
+        w->raw_from = w->raw_to = w->from;  /* nothing to read raw */
+        return 0;
+    }
+    w->raw_from = calendar_day_start(w->cal, w->day0 + first);
+    w->raw_to = calendar_day_start(w->cal, w->day0 + last + 1);
+    if (w->raw_from < w->from)
+        w->raw_from = w->from;
+    if (w->raw_to > w->to)
+        w->raw_to = w->to;
+    return 0;
+}
+
+/* Fills the rolled days (mark_rolled) from the rollups (class_day,
+ * school_day, class_hour; collector/rollup.c), marking them in has[]. What a rollup
  * cannot give exactly is approximated and said so in docs/COMPLIANCE.md:
  * concurrent devices of several computer-room classes are summed from
  * each class's daily maximum, minutes with traffic are counted to the
@@ -457,7 +525,7 @@ scan_rollups(sqlite3 *db, const char *code, struct work *w,
         day = sqlite3_column_int64(s, 0);
         d = (int)(day - w->day0);
         minutes = sqlite3_column_int64(s, 1);
-        if (has[d] || !w->school_day[d] || minutes <= 0)
+        if (!w->rolled[d] || !w->school_day[d] || minutes <= 0)
             continue;
         if (minutes > w->mpd)
             minutes = w->mpd;
@@ -930,12 +998,19 @@ metrics_compute(struct storage *st, const char *code,
         rc = -ENOMEM;
         goto out;
     }
+    w.rolled = calloc((size_t)w.ndays + 1, 1);
+    if (w.rolled == NULL) {
+        rc = -ENOMEM;
+        goto out;
+    }
+    if ((rc = mark_rolled(db, code, &w)) != 0)
+        goto out;
     if ((rc = scan_class_minutes(db, code, &w)) != 0 ||
         (rc = scan_capture_minutes(db, code, &w)) != 0)
         goto out;
 
-    /* Evidence: raw minutes first; days whose raw rows are gone (expired
-     * after the retention period) come from the rollups. */
+    /* Evidence: raw minutes for the days not rolled up yet, rollups for
+     * the others (including days whose raw rows have expired). */
     traffic = 0;
     for (d = 0; d < w.ndays; d++) {
         seen = 0;
@@ -1129,6 +1204,7 @@ out:
     free(w.peak_so);
     free(w.classes);
     free(w.active);
+    free(w.rolled);
     free(w.rates);
     free(has);
     return rc;
