@@ -129,6 +129,7 @@ clean:
 
 # --- packaging (packaging/, man/, tests/cross/; see docs/INSTALL.md) --------
 #   make install    [DESTDIR=] [PREFIX=/usr/local] [SYSCONFDIR=$(PREFIX)/etc]
+#                   [SYSTEMDUNITDIR=/etc/systemd/system]
 #   make deb        classband-agent and classband-collector .debs into
 #                   $(BUILD)/deb/, lintian-checked
 #   make cross      the agent for arm64, armhf, mipsel (CROSS_ARCHES) with
@@ -138,6 +139,7 @@ SYSCONFDIR ?= $(PREFIX)/etc
 SBINDIR ?= $(PREFIX)/sbin
 DATADIR ?= $(PREFIX)/share
 MANDIR ?= $(DATADIR)/man
+SYSTEMDUNITDIR ?=
 CROSS_ARCHES ?= arm64 armhf mipsel
 
 install: all
@@ -159,6 +161,14 @@ install: all
 		while read -r f; do install -D -m 0644 "$$f" \
 		"$(DESTDIR)$(DATADIR)/classband/web/$${f#$(BUILD)/web/}" \
 		|| exit 1; done; fi
+	# systemd units only when asked (SYSTEMDUNITDIR=/etc/systemd/system),
+	# with the paths of this install
+	if [ -n "$(SYSTEMDUNITDIR)" ]; then \
+		install -d $(DESTDIR)$(SYSTEMDUNITDIR) && \
+		for u in packaging/systemd/*.service; do \
+		sed -e 's|/usr/sbin/|$(SBINDIR)/|g' \
+		    -e 's|/etc/classband/|$(SYSCONFDIR)/classband/|g' "$$u" \
+		> $(DESTDIR)$(SYSTEMDUNITDIR)/$${u##*/} || exit 1; done; fi
 
 deb:
 	sh packaging/build-deb.sh $(BUILD)/deb
