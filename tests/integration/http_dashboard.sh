@@ -48,4 +48,5 @@ WEB_DIR=$TOP/collector/web CHROMIUM=$CHROMIUM timeout 120 \
     node tests/integration/http/dashboard.mjs "$URL" "$TOKEN" "$SHOTS" \
     "$T/expect.json" || fail "dashboard checks"
 echo "screenshots: $(ls "$SHOTS" | tr '\n' ' ')"
+noc_stop
 echo "http_dashboard: all checks passed"

@@ -109,4 +109,5 @@ echo "ok: p99 commit latency (Prometheus histogram_quantile): $q s"
 d=$(promq 'classband_collector_writer_queue_depth')
 [ "$d" = 0 ] || fail "writer queue depth $d after the agent finished"
 echo "ok: writer queue depth 0 at rest"
+noc_stop
 echo "http_prometheus: all checks passed"

@@ -77,7 +77,15 @@ noc_start() {
     cat "$log"; fail "collector did not start listening"
 }
 
+# noc_stop: SIGTERM, then the log must be free of sanitizer reports (a
+# SANITIZE=1 build prints leaks and UB there) and end with "stopped".
 noc_stop() {
     kill "$NOC_PID" 2>/dev/null
     wait "$NOC_PID" 2>/dev/null
+    if grep -q -e "Sanitizer" -e "runtime error" "$T/collector.log"; then
+        cat "$T/collector.log"
+        fail "sanitizer report in the collector log"
+    fi
+    grep -q "collector: stopped" "$T/collector.log" ||
+        { tail -5 "$T/collector.log"; fail "collector did not stop cleanly"; }
 }
