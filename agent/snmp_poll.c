@@ -983,7 +983,8 @@ poll_neighbours(struct pollctx *c)
         size_t u = 0;
         if (m.rows == 0)
             c->r->neigh_table = "";
-        qsort(m.macs, m.n, 6, maccmp);
+        if (m.n > 0)
+            qsort(m.macs, m.n, 6, maccmp);
         for (size_t i = 0; i < m.n; i++)
             if (i == 0 || memcmp(m.macs[i], m.macs[i - 1], 6) != 0)
                 u++;
@@ -1003,7 +1004,8 @@ poll_profile(struct pollctx *c)
     int rc = 0;
 
     if (p->ap_self) {
-        struct snmp_ap *ap = ap_find(&h, r, NULL, 0, 1);
+        uint32_t nokey[1] = {0};
+        struct snmp_ap *ap = ap_find(&h, r, nokey, 0, 1);
         if (ap == NULL)
             return -ENOMEM;
         snprintf(ap->name, sizeof(ap->name), "%s",

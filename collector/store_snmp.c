@@ -12,21 +12,25 @@
 
 enum { S_POLL, S_AP, S_IF, S_AREA, S_N };
 
-static const char *const sql_ins[S_N] = {
-    "INSERT INTO snmp_poll (ts, school, agent_id, target, state, error, "
-    "profile, duration_ms, interval_s, uptime, rebooted, aps, aps_up, "
-    "aps_down, aps_unknown, total_aps, total_aps_up, clients, neighbours, "
-    "neighbour_macs, access_mbps) VALUES "
-    "(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
-    "INSERT INTO snmp_ap (ts, school, agent_id, target, name, mac, "
-    "location, status, status_src, clients, speed_mbps) VALUES "
-    "(?,?,?,?,?,?,?,?,?,?,?)",
-    "INSERT INTO snmp_if (ts, school, agent_id, target, ifindex, name, "
-    "alias, speed_mbps, oper, hc, in_bytes, out_bytes, elapsed_s) VALUES "
-    "(?,?,?,?,?,?,?,?,?,?,?,?,?)",
-    "INSERT INTO wifi_area_sample (ts, school, agent_id, area, required, "
-    "state, interval_s, aps, aps_up, aps_down) VALUES (?,?,?,?,?,?,?,?,?,?)",
-};
+#define SQL_POLL                                                              \
+    "INSERT INTO snmp_poll (ts, school, agent_id, target, state, error, "    \
+    "profile, duration_ms, interval_s, uptime, rebooted, aps, aps_up, "      \
+    "aps_down, aps_unknown, total_aps, total_aps_up, clients, neighbours, "  \
+    "neighbour_macs, access_mbps) VALUES "                                   \
+    "(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)"
+#define SQL_AP                                                                \
+    "INSERT INTO snmp_ap (ts, school, agent_id, target, name, mac, "         \
+    "location, status, status_src, clients, speed_mbps) VALUES "             \
+    "(?,?,?,?,?,?,?,?,?,?,?)"
+#define SQL_IF                                                                \
+    "INSERT INTO snmp_if (ts, school, agent_id, target, ifindex, name, "     \
+    "alias, speed_mbps, oper, hc, in_bytes, out_bytes, elapsed_s) VALUES "   \
+    "(?,?,?,?,?,?,?,?,?,?,?,?,?)"
+#define SQL_AREA                                                              \
+    "INSERT INTO wifi_area_sample (ts, school, agent_id, area, required, "   \
+    "state, interval_s, aps, aps_up, aps_down) VALUES (?,?,?,?,?,?,?,?,?,?)"
+
+static const char *const sql_ins[S_N] = {SQL_POLL, SQL_AP, SQL_IF, SQL_AREA};
 
 /* The writer thread's cache; one handle at a time. */
 static sqlite3 *cache_db;
