@@ -183,6 +183,47 @@ out:
     return rc;
 }
 
+/* Short GBK text can be valid UTF-8 by accident: "学校" in GBK (D1 A7 D0
+ * A3) reads as two Cyrillic letters. Chinese text in UTF-8 is made of
+ * 3-byte sequences (U+0800 and up), while GBK bytes that happen to be
+ * valid UTF-8 mostly form 2-byte ones. So valid UTF-8 with more 2-byte
+ * than 3-byte sequences, which also decodes as GBK, is taken as GBK. (A
+ * UTF-8 file of accented Latin names without any Chinese would be
+ * misread; a BOM or --encoding utf-8 settles it.) */
+static int
+looks_like_gbk(const char *str, size_t n)
+{
+    const unsigned char *s = (const unsigned char *)str;
+    size_t i, n2 = 0, n3 = 0;
+    iconv_t cd;
+    char *ip, *op, out[256];
+    size_t il, ol, r;
+
+    for (i = 0; i < n; i++) {
+        if ((s[i] & 0xE0) == 0xC0)
+            n2++;
+        else if ((s[i] & 0xF0) == 0xE0)
+            n3++;
+    }
+    if (n2 == 0 || n2 <= n3)
+        return 0;
+    cd = iconv_open("UTF-8", "GB18030");
+    if (cd == (iconv_t)-1)
+        return 0;
+    ip = (char *)str;
+    il = n;
+    r = 0;
+    while (il > 0 && r != (size_t)-1) {
+        op = out;
+        ol = sizeof(out);
+        r = iconv(cd, &ip, &il, &op, &ol);
+        if (r == (size_t)-1 && errno == E2BIG)
+            r = 0;
+    }
+    iconv_close(cd);
+    return il == 0;
+}
+
 int
 textconv_decode(const char *in, size_t n, enum textconv_enc enc, char **out,
                 size_t *outlen, enum textconv_enc *used, char *err,
@@ -193,11 +234,13 @@ textconv_decode(const char *in, size_t n, enum textconv_enc enc, char **out,
     char *copy;
     int rc;
 
-    if (bom > 0 && enc == TEXTCONV_AUTO)
+    /* A UTF-8 BOM settles it, whatever the user guessed. */
+    if (bom > 0)
         enc = TEXTCONV_UTF8;
     if (enc == TEXTCONV_AUTO)
-        enc = textconv_utf8_check(in, n, NULL) == 0 ? TEXTCONV_UTF8
-                                                    : TEXTCONV_GBK;
+        enc = textconv_utf8_check(in, n, NULL) == 0 && !looks_like_gbk(in, n)
+                  ? TEXTCONV_UTF8
+                  : TEXTCONV_GBK;
     if (enc == TEXTCONV_UTF8) {
         in += bom;
         n -= bom;

@@ -34,7 +34,9 @@ void        textconv_position(const char *s, size_t off, unsigned long *line,
                               unsigned long *col);
 
 /* Turns a file's bytes into UTF-8 without BOM. enc: what the user said
- * (TEXTCONV_AUTO to detect). On success *out is a malloc'ed, NUL-terminated
+ * (TEXTCONV_AUTO to detect: a BOM or well-formed UTF-8 that is not better
+ * read as GBK means UTF-8, anything else GBK). A UTF-8 BOM always means
+ * UTF-8. On success *out is a malloc'ed, NUL-terminated
  * string the caller frees, *outlen its length, *used the encoding found.
  * Returns 0, -EILSEQ (bytes invalid in the encoding; err holds
  * "line:column: ..." of the first bad byte) or -ENOMEM. */

@@ -62,6 +62,28 @@ gbk_is_detected_and_converted_to_utf8(void **state)
 }
 
 static void
+gbk_that_is_also_valid_utf8_is_still_read_as_gbk(void **state)
+{
+    /* "学校,名称" in GBK: D1 A7 D0 A3 is well-formed UTF-8 (U+0467 U+0423). */
+    static const char in[] = "\xD1\xA7\xD0\xA3,\xC3\xFB\xB3\xC6\r\n";
+    char *out, err[128];
+    size_t len;
+    enum textconv_enc used;
+
+    assert_int_equal(textconv_utf8_check(in, 4, NULL), 0);
+    assert_int_equal(textconv_decode(in, strlen(in), TEXTCONV_AUTO, &out,
+                                     &len, &used, err, sizeof(err)), 0);
+    assert_int_equal(used, TEXTCONV_GBK);
+    assert_string_equal(out, "学校,名称\r\n");
+    free(out);
+    /* Real UTF-8 Chinese stays UTF-8. */
+    assert_int_equal(textconv_decode("学校,名称", 13, TEXTCONV_AUTO, &out,
+                                     &len, &used, err, sizeof(err)), 0);
+    assert_int_equal(used, TEXTCONV_UTF8);
+    free(out);
+}
+
+static void
 gbk_bytes_forced_as_utf8_report_line_and_column(void **state)
 {
     char *out = NULL, err[128];
@@ -121,6 +143,7 @@ main(void)
         cmocka_unit_test(overlong_surrogate_and_truncated_utf8_are_rejected),
         cmocka_unit_test(bom_is_stripped_and_utf8_detected),
         cmocka_unit_test(gbk_is_detected_and_converted_to_utf8),
+        cmocka_unit_test(gbk_that_is_also_valid_utf8_is_still_read_as_gbk),
         cmocka_unit_test(gbk_bytes_forced_as_utf8_report_line_and_column),
         cmocka_unit_test(
             utf8_to_gbk_round_trips_and_replaces_the_unrepresentable),
