@@ -53,6 +53,8 @@ static const struct conf_key collector_keys[] = {
     {"http_threads", CONF_UINT, 1, 64, AT(http_threads), NULL},
     {"http_max_conns", CONF_UINT, 4, 100000, AT(http_max_conns), NULL},
     {"http_timeout", CONF_UINT, 1, 3600, AT(http_timeout), NULL},
+    {"http_tls_cert", CONF_STR, 0, 0, AT(http_tls_cert), NULL},
+    {"http_tls_key", CONF_STR, 0, 0, AT(http_tls_key), NULL},
     {NULL, 0, 0, 0, 0, NULL},
 };
 
@@ -123,6 +125,10 @@ collector_conf_print(const struct collector_conf *c, FILE *out)
     fprintf(out, "http_threads %u\n", c->http_threads);
     fprintf(out, "http_max_conns %u\n", c->http_max_conns);
     fprintf(out, "http_timeout %u\n", c->http_timeout);
+    if (c->http_tls_cert != NULL)
+        fprintf(out, "http_tls_cert %s\n", c->http_tls_cert);
+    if (c->http_tls_key != NULL)
+        fprintf(out, "http_tls_key %s\n", c->http_tls_key);
 }
 
 void
@@ -139,6 +145,9 @@ collector_conf_free(struct collector_conf *c)
     free(c->http_listen);
     free(c->http_cors_origin);
     free(c->http_web_dir);
+    free(c->http_tls_cert);
+    free(c->http_tls_key);
+    c->http_tls_cert = c->http_tls_key = NULL;
     c->http_tokens = NULL;
     c->http_ntokens = 0;
     c->http_listen = c->http_cors_origin = c->http_web_dir = NULL;

@@ -27,6 +27,8 @@ struct collector_conf {
     unsigned http_threads;
     unsigned http_max_conns;
     unsigned http_timeout; /* seconds of client inactivity */
+    char *http_tls_cert;   /* PEM; with http_tls_key: HTTPS */
+    char *http_tls_key;
 };
 
 void collector_conf_defaults(struct collector_conf *c);

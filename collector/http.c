@@ -63,6 +63,8 @@ struct http {
     struct ro_conn *ro;
     size_t nro;
     struct http_live own;   /* when the caller gives none */
+    char *tls_cert, *tls_key;   /* PEM text, for libmicrohttpd's GnuTLS */
+    size_t tls_key_len;
 };
 
 /* ------------------------------------------------------------------ */
@@ -570,6 +572,37 @@ mhd_log(void *arg, const char *fmt, va_list ap)
 /* ------------------------------------------------------------------ */
 /* start / stop                                                         */
 
+/* Reads the PEM certificate chain and key; libmicrohttpd hands them to
+ * GnuTLS. */
+static int
+tls_load(struct http *h, const struct http_opts *o)
+{
+    size_t len;
+    int rc;
+
+    if (o->tls_cert == NULL || o->tls_key == NULL) {
+        log_warnx("http: TLS needs both http_tls_cert and http_tls_key");
+        return -EINVAL;
+    }
+    if (!MHD_is_feature_supported(MHD_FEATURE_TLS)) {
+        log_warnx("http: this libmicrohttpd has no TLS support; serve "
+                  "behind a reverse proxy (docs/API.md)");
+        return -ENOTSUP;
+    }
+    if ((rc = read_whole(AT_FDCWD, o->tls_cert, &h->tls_cert, &len)) != 0) {
+        log_warnx("http: cannot read certificate %s: %s", o->tls_cert,
+                  strerror(-rc));
+        return rc;
+    }
+    if ((rc = read_whole(AT_FDCWD, o->tls_key, &h->tls_key,
+                         &h->tls_key_len)) != 0) {
+        log_warnx("http: cannot read key %s: %s", o->tls_key,
+                  strerror(-rc));
+        return rc;
+    }
+    return 0;
+}
+
 static int
 is_loopback(const struct sockaddr_storage *ss)
 {
@@ -590,8 +623,9 @@ http_start(const struct http_opts *o, struct http **out)
     struct sockaddr_storage ss;
     const union MHD_DaemonInfo *di;
     struct http *h;
+    struct MHD_OptionItem mo[12];
     unsigned threads, conns, timeout, flags;
-    size_t i, mem;
+    size_t i, mem, n;
 
     *out = NULL;
     if (o->listen == NULL || addr_parse(o->listen, &ss) != 0) {
@@ -650,16 +684,33 @@ http_start(const struct http_opts *o, struct http **out)
             MHD_USE_ERROR_LOG;
     if (ss.ss_family == AF_INET6)
         flags |= MHD_USE_IPv6;
-    h->d = MHD_start_daemon(
-        flags, 0, NULL, NULL, on_request, h,
-        MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL,
-        MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss,
-        MHD_OPTION_THREAD_POOL_SIZE, threads,
-        MHD_OPTION_CONNECTION_LIMIT, conns,
-        MHD_OPTION_CONNECTION_TIMEOUT, timeout,
-        MHD_OPTION_CONNECTION_MEMORY_LIMIT, mem,
-        MHD_OPTION_LISTENING_ADDRESS_REUSE, 1,
-        MHD_OPTION_END);
+    n = 0;
+    mo[n++] = (struct MHD_OptionItem){MHD_OPTION_SOCK_ADDR, 0, &ss};
+    mo[n++] = (struct MHD_OptionItem){MHD_OPTION_THREAD_POOL_SIZE, threads,
+                                      NULL};
+    mo[n++] = (struct MHD_OptionItem){MHD_OPTION_CONNECTION_LIMIT, conns,
+                                      NULL};
+    mo[n++] = (struct MHD_OptionItem){MHD_OPTION_CONNECTION_TIMEOUT, timeout,
+                                      NULL};
+    mo[n++] = (struct MHD_OptionItem){MHD_OPTION_CONNECTION_MEMORY_LIMIT,
+                                      (intptr_t)mem, NULL};
+    mo[n++] = (struct MHD_OptionItem){MHD_OPTION_LISTENING_ADDRESS_REUSE, 1,
+                                      NULL};
+    if (o->tls_cert != NULL || o->tls_key != NULL) {
+        if (tls_load(h, o) != 0) {
+            http_stop(h);
+            return -EINVAL;
+        }
+        flags |= MHD_USE_TLS;
+        mo[n++] = (struct MHD_OptionItem){MHD_OPTION_HTTPS_MEM_KEY, 0,
+                                          h->tls_key};
+        mo[n++] = (struct MHD_OptionItem){MHD_OPTION_HTTPS_MEM_CERT, 0,
+                                          h->tls_cert};
+    }
+    mo[n++] = (struct MHD_OptionItem){MHD_OPTION_END, 0, NULL};
+    h->d = MHD_start_daemon(flags, 0, NULL, NULL, on_request, h,
+                            MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL,
+                            MHD_OPTION_ARRAY, mo, MHD_OPTION_END);
     if (h->d == NULL) {
         log_warnx("http: cannot listen on %s", o->listen);
         http_stop(h);
@@ -667,8 +718,9 @@ http_start(const struct http_opts *o, struct http **out)
     }
     di = MHD_get_daemon_info(h->d, MHD_DAEMON_INFO_BIND_PORT);
     h->port = di ? di->port : 0;
-    log_info("http: listening on %s (port %d), %u threads, %zu token(s)%s",
-             o->listen, h->port, threads, h->ntokens,
+    log_info("http: listening on %s (port %d), %s, %u threads, "
+             "%zu token(s)%s", o->listen, h->port,
+             h->tls_cert ? "https" : "http", threads, h->ntokens,
              h->nweb ? "" : ", no dashboard files");
     *out = h;
     return 0;
@@ -705,6 +757,11 @@ http_stop(struct http *h)
     for (i = 0; i < h->nweb; i++)
         free(h->web[i].data);
     free(h->cors);
+    free(h->tls_cert);
+    if (h->tls_key != NULL) {
+        explicit_bzero(h->tls_key, h->tls_key_len);
+        free(h->tls_key);
+    }
     pthread_mutex_destroy(&h->mu);
     pthread_cond_destroy(&h->cv);
     free(h);

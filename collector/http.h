@@ -17,7 +17,8 @@
  * TOKEN` with one of the configured tokens (compared in constant time);
  * otherwise 401. With no token configured the server only starts on a
  * loopback address. The static dashboard files hold no data and are served
- * without a token; the page asks for one. TLS: run behind a reverse proxy
+ * without a token; the page asks for one. TLS: either libmicrohttpd's own
+ * (GnuTLS; http_tls_cert/http_tls_key) or a reverse proxy in front
  * (docs/API.md). */
 #ifndef HTTP_H
 #define HTTP_H
@@ -76,6 +77,8 @@ struct http_opts {
     unsigned query_ms;          /* per-request query budget; 0: 10000 */
     size_t max_header;          /* bytes per connection; 0: 16384 */
     struct http_live *live;     /* NULL: no collector internals */
+    const char *tls_cert;       /* PEM files: serve HTTPS (GnuTLS); */
+    const char *tls_key;        /* NULL: plain HTTP */
 };
 
 #ifndef HTTP_WEB_DIR

@@ -203,6 +203,8 @@ cmd_serve(int argc, char **argv)
         ho.threads = conf.http_threads;
         ho.max_conns = conf.http_max_conns;
         ho.timeout_s = conf.http_timeout;
+        ho.tls_cert = conf.http_tls_cert;
+        ho.tls_key = conf.http_tls_key;
         ho.live = &x.live;
         if (http_start(&ho, &x.http) != 0)
             fatalx("collector: cannot serve HTTP on %s", conf.http_listen);

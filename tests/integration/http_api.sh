@@ -5,8 +5,8 @@
 # by check_api.py (its own SQL), every response checked against
 # docs/openapi.yaml. Then the limits: an oversized request head, a client
 # that stops mid-request (cut off after http_timeout), more connections
-# than http_max_conns, and the refusal to serve a non-loopback address
-# without a token.
+# than http_max_conns, HTTPS with the collector's own TLS, and the refusal
+# to serve a non-loopback address without a token.
 . "$(dirname "$0")/http/common.sh"
 python3 -c 'import jsonschema, yaml' 2>/dev/null ||
     skip "python3-jsonschema / python3-yaml not installed"
@@ -69,6 +69,28 @@ PY
 curl -sf -H "Authorization: Bearer $TOKEN" "$URL/api/v1/status" >/dev/null ||
     fail "server not answering after the connection flood"
 noc_stop
+
+# HTTPS with the collector's own TLS (libmicrohttpd + GnuTLS): a
+# self-signed certificate for 127.0.0.1 made here
+if command -v openssl >/dev/null; then
+    openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj /CN=127.0.0.1 \
+        -addext subjectAltName=IP:127.0.0.1 -keyout "$T/key.pem" \
+        -out "$T/cert.pem" > "$T/openssl.log" 2>&1 || fail "openssl"
+    noc_start "http_tls_cert $T/cert.pem" "http_tls_key $T/key.pem"
+    grep -q "https" "$T/collector.log" || fail "no https in the log"
+    out=$(curl -s --cacert "$T/cert.pem" -H "Authorization: Bearer $TOKEN" \
+        "https://127.0.0.1:$HTTP_PORT/api/v1/status") || fail "https GET"
+    echo "$out" | grep -q '"api":"v1"' || fail "https answer: $out"
+    code=$(curl -s -o /dev/null -w '%{http_code}' --cacert "$T/cert.pem" \
+        "https://127.0.0.1:$HTTP_PORT/api/v1/status")
+    [ "$code" = 401 ] || fail "https without token answered $code"
+    if curl -s -m 5 -H "Authorization: Bearer $TOKEN" \
+        "http://127.0.0.1:$HTTP_PORT/api/v1/status" | grep -q '"api"'; then
+        fail "plain HTTP answered on the TLS port"
+    fi
+    echo "ok: HTTPS with the collector's own TLS; plain HTTP refused there"
+    noc_stop
+fi
 
 # no token on a non-loopback address: refused before binding anything
 if "$C" serve --listen 127.0.0.1:0 --db "$DB" --http 0.0.0.0:0 \
