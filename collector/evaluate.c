@@ -429,7 +429,7 @@ evaluate_print(struct storage *st, int64_t eval_id, FILE *out)
             (long long)eval_id, info.pack, info.version, info.year,
             info.rules_year, info.district[0] ? info.district : "(all)",
             info.min_days);
-    fprintf(out, "%-28s %-24s %-12s %5s %5s %5s %5s %7s %7s  %s\n", "rule",
+    fprintf(out, "%-28s %-30s %-12s %5s %5s %5s %5s %7s %7s  %s\n", "rule",
             "metric", "target", "scope", "meet", "fail", "undet", "share",
             "needed", "verdict");
     if (sqlite3_prepare_v2(db, "SELECT rule, metric, op, threshold, "
@@ -447,7 +447,7 @@ evaluate_print(struct storage *st, int64_t eval_id, FILE *out)
                    share, sizeof(share));
         share_text(sqlite3_column_int64(s, 10), sqlite3_column_int64(s, 11),
                    req, sizeof(req));
-        fprintf(out, "%-28s %-24s %-12s %5d %5d %5d %5d %7s %7s  %s\n",
+        fprintf(out, "%-28s %-30s %-12s %5d %5d %5d %5d %7s %7s  %s\n",
                 (const char *)sqlite3_column_text(s, 0),
                 (const char *)sqlite3_column_text(s, 1), cond,
                 sqlite3_column_int(s, 4), sqlite3_column_int(s, 5),
@@ -455,7 +455,7 @@ evaluate_print(struct storage *st, int64_t eval_id, FILE *out)
                 req, (const char *)sqlite3_column_text(s, 12));
     }
     sqlite3_finalize(s);
-    fprintf(out, "\n%-10s %-28s %-24s %10s %-17s %9s %6s\n", "school",
+    fprintf(out, "\n%-10s %-28s %-30s %10s %-17s %9s %6s\n", "school",
             "rule", "metric", "value", "status", "days", "compl%");
     if (sqlite3_prepare_v2(db, "SELECT es.school, es.rule, es.metric, "
                            "es.value, es.status, es.days, es.school_days, "
@@ -471,7 +471,7 @@ evaluate_print(struct storage *st, int64_t eval_id, FILE *out)
 
         snprintf(days, sizeof(days), "%d/%d", sqlite3_column_int(s, 5),
                  sqlite3_column_int(s, 6));
-        fprintf(out, "%-10s %-28s %-24s %10s %-17s %9s %6s  %s\n",
+        fprintf(out, "%-10s %-28s %-30s %10s %-17s %9s %6s  %s\n",
                 (const char *)sqlite3_column_text(s, 0),
                 (const char *)sqlite3_column_text(s, 1),
                 (const char *)sqlite3_column_text(s, 2),
