@@ -269,6 +269,20 @@ regsheet_is_ident(const char *s)
 }
 
 int
+regsheet_is_key(const char *s)
+{
+    size_t n = strlen(s), i;
+
+    if (n < 1 || n > 96 || s[0] == '#' || s[0] == ' ' || s[n - 1] == ' ')
+        return 0;
+    for (i = 0; i < n; i++)
+        if ((unsigned char)s[i] < 0x20 || s[i] == 0x7f || s[i] == ',' ||
+            s[i] == '"' || s[i] == ';')
+            return 0;
+    return 1;
+}
+
+int
 regsheet_is_label(const char *s)
 {
     size_t n = strlen(s), i;
@@ -730,9 +744,10 @@ import_classes(struct imp *im)
         im->res->rows++;
         nerr = sh->nerr;
         known_school(im, sch, C_SCHOOL);
-        if (!regsheet_is_ident(regsheet_get(sh, C_CLASS)))
-            regsheet_error(sh, C_CLASS, "\"%s\" is not a class id (1-64 of "
-                           "A-Z a-z 0-9 _ . : -)", regsheet_get(sh, C_CLASS));
+        if (!regsheet_is_key(regsheet_get(sh, C_CLASS)))
+            regsheet_error(sh, C_CLASS, "\"%s\" is not a class id (1-96 "
+                           "bytes without , ; \" or control characters)",
+                           regsheet_get(sh, C_CLASS));
         if (!regsheet_is_label(regsheet_get(sh, C_NAME)))
             regsheet_error(sh, C_NAME, "must be 1-200 bytes of text");
         v = regsheet_get(sh, C_GRADE);
@@ -835,8 +850,9 @@ import_areas(struct imp *im)
         im->res->rows++;
         nerr = sh->nerr;
         known_school(im, sch, A_SCHOOL);
-        if (!regsheet_is_ident(regsheet_get(sh, A_AREA)))
-            regsheet_error(sh, A_AREA, "\"%s\" is not an area id",
+        if (!regsheet_is_key(regsheet_get(sh, A_AREA)))
+            regsheet_error(sh, A_AREA, "\"%s\" is not an area id (1-96 "
+                           "bytes without , ; \" or control characters)",
                            regsheet_get(sh, A_AREA));
         if (!regsheet_is_label(regsheet_get(sh, A_NAME)))
             regsheet_error(sh, A_NAME, "must be 1-200 bytes of text");
@@ -983,7 +999,7 @@ import_links(struct imp *im)
         im->res->rows++;
         nerr = sh->nerr;
         known_school(im, sch, L_SCHOOL);
-        if (!regsheet_is_ident(regsheet_get(sh, L_LINK)))
+        if (!regsheet_is_key(regsheet_get(sh, L_LINK)))
             regsheet_error(sh, L_LINK, "\"%s\" is not a link id",
                            regsheet_get(sh, L_LINK));
         role = lookup_word(link_roles, regsheet_get(sh, L_ROLE));

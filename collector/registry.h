@@ -122,6 +122,10 @@ void regsheet_close(struct regsheet *sh);
 /* Value checks used by the importers. */
 int  regsheet_is_ident(const char *s);  /* [A-Za-z0-9_.:-]{1,64} */
 int  regsheet_is_label(const char *s);  /* 1..200 bytes, no control chars */
+/* A class, area or link id: 1..96 bytes (Chinese allowed), no control
+ * characters, no , ; or " (they would break the agents' map lines), not
+ * starting with # or a blank. */
+int  regsheet_is_key(const char *s);
 /* Parses a non-negative integer <= max. 0 or -EINVAL. */
 int  regsheet_uint(const char *s, long long max, long long *out);
 /* Parses a non-negative decimal with up to 3 fraction digits into

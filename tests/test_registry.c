@@ -277,6 +277,39 @@ classes_of_unknown_schools_and_bad_prefixes_are_refused(void **state)
 }
 
 static void
+chinese_class_ids_are_kept_and_separators_refused(void **state)
+{
+    struct fx *fx = *state;
+    struct registry_result res;
+    const char *good =
+        "school,class,name,kind,subnets\n"
+        "HF001,一年级1班,一年级1班,classroom,10.2.1.0/24\n";
+    const char *bad =
+        "school,class,name,kind,subnets\n"
+        "HF001,\"一年级,1班\",x,classroom,10.2.1.0/24\n";
+    char *map, *msg = NULL;
+    size_t len = 0;
+    FILE *errs;
+
+    assert_int_equal(registry_import_file(fx->st, REGISTRY_SCHOOLS,
+                                          data("schools.csv"),
+                                          TEXTCONV_AUTO, stderr, &res), 0);
+    assert_int_equal(registry_import_buf(fx->st, REGISTRY_CLASSES, "g.csv",
+                                         good, strlen(good), TEXTCONV_AUTO,
+                                         stderr, &res), 0);
+    assert_int_equal(registry_class_map(fx->st, "HF001", &map), 0);
+    assert_string_equal(map, "一年级1班,10.2.1.0/24\n");
+    free(map);
+    errs = open_memstream(&msg, &len);
+    assert_int_equal(registry_import_buf(fx->st, REGISTRY_CLASSES, "b.csv",
+                                         bad, strlen(bad), TEXTCONV_AUTO,
+                                         errs, &res), -EINVAL);
+    fclose(errs);
+    assert_non_null(strstr(msg, "b.csv:2:7: class:"));
+    free(msg);
+}
+
+static void
 area_map_lists_each_ap_with_the_required_flag(void **state)
 {
     struct fx *fx = *state;
@@ -340,6 +373,9 @@ main(void)
             teardown),
         cmocka_unit_test_setup_teardown(
             classes_of_unknown_schools_and_bad_prefixes_are_refused, setup,
+            teardown),
+        cmocka_unit_test_setup_teardown(
+            chinese_class_ids_are_kept_and_separators_refused, setup,
             teardown),
         cmocka_unit_test_setup_teardown(
             area_map_lists_each_ap_with_the_required_flag, setup, teardown),
