@@ -142,22 +142,102 @@ year_start(const struct calendar *cal, int year)
     return calendar_day_start(cal, calendar_civil_day(year, 1, 1));
 }
 
+/* One school's figures, computed before the write transaction. */
+struct school_result {
+    struct metrics_school ms;
+};
+
+/* Phase 1, outside any long transaction: the school list, each school's
+ * Wi-Fi day rows refreshed in a short transaction of its own, and its
+ * metrics read. Ingest's writer thread is never held up for more than one
+ * school's Wi-Fi refresh. */
+static int
+compute_schools(struct storage *st, const struct evaluate_params *p,
+                const char *district, struct school_result **out,
+                size_t *nout)
+{
+    sqlite3 *db = storage_handle(st);
+    sqlite3_stmt *sch = NULL;
+    struct school_result *res = NULL, *nr;
+    struct calendar dcal;
+    size_t n = 0, cap = 0;
+    int rc = -EIO;
+
+    memset(&dcal, 0, sizeof(dcal));
+    if (sqlite3_prepare_v2(db,
+                           "SELECT code, district FROM schools WHERE ?1 = '' "
+                           "OR district = ?1 ORDER BY district, code",
+                           -1, &sch, NULL) != SQLITE_OK)
+        goto out;
+    sqlite3_bind_text(sch, 1, district, -1, SQLITE_STATIC);
+    while (sqlite3_step(sch) == SQLITE_ROW) {
+        const char *code = (const char *)sqlite3_column_text(sch, 0);
+        const char *sd = (const char *)sqlite3_column_text(sch, 1);
+        int64_t sfrom, sto;
+
+        if (n == cap) {
+            cap = cap ? cap * 2 : 64;
+            nr = realloc(res, cap * sizeof(*nr));
+            if (nr == NULL) {
+                rc = -ENOMEM;
+                goto out;
+            }
+            res = nr;
+        }
+        /* Each school is measured against its own district's calendar. */
+        calendar_free(&dcal);
+        if ((rc = calendar_get(st, sd, &dcal)) != 0)
+            goto out;
+        sfrom = year_start(&dcal, p->year);
+        sto = year_start(&dcal, p->year + 1);
+        if (sto > p->now)
+            sto = p->now - p->now % 60;
+        rc = -EIO;
+        if (sqlite3_exec(db, "BEGIN IMMEDIATE", NULL, NULL, NULL) !=
+            SQLITE_OK)
+            goto out;
+        if (refresh_wifi_days(db, code, &dcal, sfrom, sto, p->now) != 0 ||
+            sqlite3_exec(db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK) {
+            sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
+            goto out;
+        }
+        rc = metrics_compute(st, code, &dcal, sfrom, sto, p->stale_days,
+                             &res[n].ms);
+        if (rc != 0)
+            goto out;
+        n++;
+    }
+    rc = 0;
+out:
+    if (rc == -EIO)
+        log_warnx("evaluate: %s", sqlite3_errmsg(db));
+    sqlite3_finalize(sch);
+    calendar_free(&dcal);
+    if (rc != 0) {
+        free(res);
+        return rc;
+    }
+    *out = res;
+    *nout = n;
+    return 0;
+}
+
 int
 evaluate_run(struct storage *st, const struct evaluate_params *p, FILE *errs,
              int64_t *eval_id)
 {
     sqlite3 *db = storage_handle(st);
-    sqlite3_stmt *sch = NULL, *ins = NULL, *rule = NULL, *ev = NULL;
+    sqlite3_stmt *ins = NULL, *rule = NULL, *ev = NULL;
     struct pack pack;
-    struct calendar cal, dcal;
+    struct calendar cal;
     struct rule_tally *tally = NULL;
-    struct metrics_school ms;
+    struct school_result *res = NULL;
     struct metric_value inv;
     const struct metric_value *mv;
     const char *district = p->district != NULL ? p->district : "";
     const char *status;
     int64_t from, to, id = 0;
-    size_t i;
+    size_t i, k, nres = 0;
     int rc;
 
     if (errs == NULL)
@@ -166,7 +246,6 @@ evaluate_run(struct storage *st, const struct evaluate_params *p, FILE *errs,
     if (rc != 0)
         return rc;
     memset(&cal, 0, sizeof(cal));
-    memset(&dcal, 0, sizeof(dcal));
     if ((rc = calendar_get(st, district, &cal)) != 0)
         goto out;
     from = year_start(&cal, p->year);
@@ -183,6 +262,10 @@ evaluate_run(struct storage *st, const struct evaluate_params *p, FILE *errs,
         rc = -ENOMEM;
         goto out;
     }
+    if ((rc = compute_schools(st, p, district, &res, &nres)) != 0)
+        goto out;
+
+    /* Phase 2: one short write transaction for the whole record. */
     rc = -EIO;
     if (sqlite3_exec(db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK)
         goto out;
@@ -214,48 +297,27 @@ evaluate_run(struct storage *st, const struct evaluate_params *p, FILE *errs,
                            "days, school_days, completeness, source, note) "
                            "VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,"
                            "?13,?14,?15,?16,?17,?18)",
-                           -1, &ins, NULL) != SQLITE_OK ||
-        sqlite3_prepare_v2(db,
-                           "SELECT code, district FROM schools WHERE ?1 = '' "
-                           "OR district = ?1 ORDER BY district, code",
-                           -1, &sch, NULL) != SQLITE_OK)
+                           -1, &ins, NULL) != SQLITE_OK)
         goto fail;
-    sqlite3_bind_text(sch, 1, district, -1, SQLITE_STATIC);
-    while (sqlite3_step(sch) == SQLITE_ROW) {
-        const char *code = (const char *)sqlite3_column_text(sch, 0);
-        const char *sd = (const char *)sqlite3_column_text(sch, 1);
-        int64_t sfrom, sto;
+    for (k = 0; k < nres; k++) {
+        const struct metrics_school *ms = &res[k].ms;
 
-        /* Each school is measured against its own district's calendar. */
-        calendar_free(&dcal);
-        if (calendar_get(st, sd, &dcal) != 0)
-            goto fail;
-        sfrom = year_start(&dcal, p->year);
-        sto = year_start(&dcal, p->year + 1);
-        if (sto > p->now)
-            sto = p->now - p->now % 60;
-        if (refresh_wifi_days(db, code, &dcal, sfrom, sto, p->now) != 0)
-            goto fail;
-        rc = metrics_compute(st, code, &dcal, sfrom, sto, p->stale_days, &ms);
-        if (rc != 0)
-            goto fail;
-        rc = -EIO;
         for (i = 0; i < pack.nrules; i++) {
             const struct pack_rule *r = &pack.rules[i];
 
-            if (!pack_rule_in_scope(r, ms.region, ms.type))
+            if (!pack_rule_in_scope(r, ms->region, ms->type))
                 continue;
             if (r->metric_id == M_INVENTORY) {
-                if (metrics_inventory(st, code, p->year, r->metric + 10,
+                if (metrics_inventory(st, ms->code, p->year, r->metric + 10,
                                       &inv) != 0)
                     goto fail;
                 mv = &inv;
             } else if (r->metric_id >= 0 && r->metric_id < M_COUNT) {
-                mv = &ms.m[r->metric_id];
+                mv = &ms->m[r->metric_id];
             } else {
                 continue;
             }
-            status = status_of(r, &ms, mv, p->min_days);
+            status = status_of(r, ms, mv, p->min_days);
             tally[i].in_scope++;
             if (strcmp(status, "meets") == 0)
                 tally[i].meeting++;
@@ -263,7 +325,7 @@ evaluate_run(struct storage *st, const struct evaluate_params *p, FILE *errs,
                 tally[i].failing++;
             else
                 tally[i].undetermined++;
-            if (insert_school(ins, id, r, &ms, mv, status) != 0)
+            if (insert_school(ins, id, r, ms, mv, status) != 0)
                 goto fail;
         }
     }
@@ -321,19 +383,16 @@ evaluate_run(struct storage *st, const struct evaluate_params *p, FILE *errs,
     rc = 0;
     goto out;
 fail:
-    if (rc == 0 || rc == -EIO) {
-        log_warnx("evaluate: %s", sqlite3_errmsg(db));
-        rc = -EIO;
-    }
+    log_warnx("evaluate: %s", sqlite3_errmsg(db));
+    rc = -EIO;
     sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
 out:
     sqlite3_finalize(ev);
     sqlite3_finalize(ins);
-    sqlite3_finalize(sch);
     sqlite3_finalize(rule);
     calendar_free(&cal);
-    calendar_free(&dcal);
     free(tally);
+    free(res);
     packs_free(&pack);
     return rc;
 }

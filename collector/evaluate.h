@@ -15,7 +15,12 @@
  * Only "meets" counts as meeting. Rule verdict: pass when meeting /
  * in_scope >= required share (exact integer arithmetic); undetermined when
  * it would pass if every undetermined school met it; fail otherwise.
- * Inventory metrics (declared, not measured) skip the data checks. */
+ * Inventory metrics (declared, not measured) skip the data checks.
+ *
+ * Safe beside a running collector: metrics are read outside any long
+ * transaction (each school's Wi-Fi day rows are refreshed in a short one),
+ * and the results are written in one short transaction at the end, so the
+ * ingest writer never waits for a whole evaluation. */
 #ifndef EVALUATE_H
 #define EVALUATE_H
 
