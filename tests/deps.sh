@@ -6,7 +6,8 @@ PKGS="build-essential pkg-config clang libpcap-dev libsnmp-dev libuv1-dev
 debhelper lintian fakeroot time file qemu-user-static gcc-aarch64-linux-gnu gcc-arm-linux-gnueabihf gcc-mipsel-linux-gnu
 libsqlite3-dev libcmocka-dev libjansson-dev sqlite3 tshark tcpdump snmp snmpd
 snmpsim iproute2 iputils-ping python3 valgrind libreoffice-calc-nogui
-libmicrohttpd-dev curl prometheus chromium fonts-wqy-microhei nodejs wrk python3-jsonschema python3-yaml openssl"
+libmicrohttpd-dev curl prometheus chromium fonts-wqy-microhei nodejs wrk python3-jsonschema python3-yaml openssl
+pmacct"
 
 missing=""
 for p in $PKGS; do
