@@ -45,6 +45,23 @@ completeness(const struct metrics_evidence *ev, char *buf, size_t len)
     snprintf(buf, len, "%.1f", ratio_double(r));
 }
 
+/* The value as shown: 2 decimals, or more when rounding would put the
+ * shown number on the other side of the threshold than the exact one
+ * (9.99983 must not read "10" beside "fails"). */
+static void
+value_text(const struct pack_rule *r, struct ratio v, char *buf, size_t len)
+{
+    struct ratio shown;
+    int digits;
+
+    for (digits = 2; digits <= 6; digits++) {
+        ratio_format(v, digits, buf, len);
+        if (v.den == 0 || ratio_parse_decimal(buf, &shown) != 0 ||
+            pack_rule_holds(r, shown) == pack_rule_holds(r, v))
+            return;
+    }
+}
+
 static int
 insert_school(sqlite3_stmt *s, int64_t id, const struct pack_rule *r,
               const struct metrics_school *ms, const struct metric_value *mv,
@@ -61,7 +78,7 @@ insert_school(sqlite3_stmt *s, int64_t id, const struct pack_rule *r,
     sqlite3_bind_text(s, 7, ms->type, -1, SQLITE_STATIC);
     sqlite3_bind_text(s, 8, r->metric, -1, SQLITE_STATIC);
     if (mv->state == MS_VALUE) {
-        ratio_format(mv->v, 2, val, sizeof(val));
+        value_text(r, mv->v, val, sizeof(val));
         sqlite3_bind_text(s, 9, val, -1, SQLITE_TRANSIENT);
         sqlite3_bind_int64(s, 10, mv->v.num);
         sqlite3_bind_int64(s, 11, mv->v.den);
