@@ -599,6 +599,27 @@ csv_fields(char *line, char **f, int max)
     return n;
 }
 
+static uint64_t first_delay_ms(unsigned interval_s);
+static void area_timer_cb(uv_timer_t *h);
+
+/* Starts area evaluation once there are both targets and areas (the area
+ * map may arrive later, pushed by the collector). */
+static int
+area_timer_start(struct snmp_set *s)
+{
+    if (s->area_timer_init || s->loop == NULL || s->stopping ||
+        s->nareas == 0 || s->nt == 0 || s->area_interval == 0)
+        return 0;
+    uv_timer_init(s->loop, &s->area_timer);
+    s->area_timer.data = s;
+    s->area_timer_init = 1;
+    /* Half a period after the polls, so fresh results are in. */
+    return uv_timer_start(&s->area_timer, area_timer_cb,
+                          first_delay_ms(s->area_interval) +
+                              (uint64_t)s->area_interval * 500,
+                          (uint64_t)s->area_interval * 1000);
+}
+
 int
 snmp_set_areamap_csv(struct snmp_set *s, const char *text, size_t len,
                      char *err, size_t errlen)
@@ -638,6 +659,10 @@ snmp_set_areamap_csv(struct snmp_set *s, const char *text, size_t len,
     areas_free(s->areas, s->nareas);
     s->areas = v;
     s->nareas = n;
+    if (area_timer_start(s) != 0) {
+        snprintf(err, errlen, "cannot start the area timer");
+        return -1;
+    }
     return 0;
 fail:
     areas_free(v, n);
@@ -1025,19 +1050,7 @@ snmp_start(struct snmp_set *s, uv_loop_t *loop, snmp_result_cb cb, void *arg)
         if (s->area_interval == 0 || tg->t.interval_s < s->area_interval)
             s->area_interval = tg->t.interval_s;
     }
-    if (s->nareas > 0 && s->nt > 0) {
-        uv_timer_init(loop, &s->area_timer);
-        s->area_timer.data = s;
-        s->area_timer_init = 1;
-        /* Half a period after the polls, so fresh results are in. */
-        rc = uv_timer_start(&s->area_timer, area_timer_cb,
-                            first_delay_ms(s->area_interval) +
-                                (uint64_t)s->area_interval * 500,
-                            (uint64_t)s->area_interval * 1000);
-        if (rc != 0)
-            return rc;
-    }
-    return 0;
+    return area_timer_start(s);
 }
 
 void

@@ -13,6 +13,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <uv.h>
+
 #include "buf.h"
 #include "snmp.h"
 #include "snmp_poll.h"
@@ -395,6 +397,62 @@ an_oversized_record_list_fails_without_a_partial_record(void **state)
     buf_free(&b);
 }
 
+struct looprec {
+    int polls, areas, area_state;
+    struct snmp_set *s;
+};
+
+static void
+loop_cb(void *arg, const uint8_t *rec, size_t len, uint32_t n)
+{
+    struct looprec *lr = arg;
+    size_t off = 0;
+    uint8_t type;
+    struct wire_rd body;
+
+    while (wire_snmp_next(rec, len, &off, &type, &body) == 1) {
+        if (type == WIRE_REC_SNMP_POLL) {
+            struct wire_snmp_poll p;
+            assert_int_equal(wire_snmp_poll_decode(&body, &p), 0);
+            assert_int_not_equal(p.state, 1);
+            lr->polls++;
+        } else if (type == WIRE_REC_SNMP_AREA) {
+            struct wire_snmp_area a;
+            assert_int_equal(wire_snmp_area_decode(&body, &a), 0);
+            lr->area_state = a.state;
+            lr->areas++;
+        }
+    }
+    if (lr->areas > 0)
+        snmp_stop(lr->s);
+}
+
+static void
+a_pushed_area_map_is_evaluated_and_a_silent_target_is_unreachable(
+    void **state)
+{
+    uv_loop_t loop;
+    struct looprec lr = {0, 0, 0, NULL};
+    char err[256];
+    const char *csv = "lib,1,ap1\n";
+
+    lr.s = snmp_set_new();
+    assert_int_equal(line(lr.s, "snmp_target t v2c:x@127.0.0.1:9 interval 1 "
+                                "timeout 100 retries 0", err, sizeof(err)),
+                     0);
+    assert_int_equal(uv_loop_init(&loop), 0);
+    assert_int_equal(snmp_start(lr.s, &loop, loop_cb, &lr), 0);
+    /* The map arrives after start, as a collector push would. */
+    assert_int_equal(snmp_set_areamap_csv(lr.s, csv, strlen(csv), err,
+                                          sizeof(err)), 0);
+    uv_run(&loop, UV_RUN_DEFAULT); /* returns once snmp_stop closed all */
+    assert_true(lr.polls >= 1);
+    assert_int_equal(lr.areas, 1);
+    assert_int_equal(lr.area_state, WIRE_AREA_UNREACHABLE);
+    assert_int_equal(uv_loop_close(&loop), 0);
+    snmp_set_free(lr.s);
+}
+
 int
 main(void)
 {
@@ -412,6 +470,7 @@ main(void)
         cmocka_unit_test(the_pushed_area_map_replaces_the_configured_one),
         cmocka_unit_test(snmp_records_survive_an_encode_decode_round_trip),
         cmocka_unit_test(an_oversized_record_list_fails_without_a_partial_record),
+        cmocka_unit_test(a_pushed_area_map_is_evaluated_and_a_silent_target_is_unreachable),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
