@@ -76,12 +76,56 @@ key_iface(void *obj, int argc, char **argv, char *err, size_t errlen)
     return 0;
 }
 
+/* Notes the secrets of an SNMP target SPEC (docs/SNMP.md): a v1/v2c
+ * community, or v3 pass phrases unless given as file:PATH or env:VAR. */
+static void
+note_secrets(struct agent_conf *c, const char *spec)
+{
+    char buf[1024], *tok[16], *save = NULL, *at, *t;
+    int n = 0, i, pass_at[2] = {-1, -1};
+
+    if (strncmp(spec, "v1:", 3) == 0 || strncmp(spec, "v2c:", 4) == 0) {
+        c->inline_secrets = 1;
+        return;
+    }
+    if (strncmp(spec, "v3:", 3) != 0)
+        return;
+    snprintf(buf, sizeof(buf), "%s", spec);
+    at = strrchr(buf, '@');
+    if (at != NULL)
+        *at = '\0';
+    for (t = strtok_r(buf, ":", &save); t != NULL && n < 16;
+         t = strtok_r(NULL, ":", &save))
+        tok[n++] = t;
+    /* v3 USER LEVEL [PROTO PASS [PRIVPROTO PASS]]; a PASS of the form
+     * file:PATH or env:VAR spans two tokens */
+    if (n < 3)
+        return;
+    if (strcmp(tok[2], "authNoPriv") == 0 || strcmp(tok[2], "authPriv") == 0)
+        pass_at[0] = 4;
+    for (i = 0; i < 2 && pass_at[i] >= 0 && pass_at[i] < n; i++) {
+        int p = pass_at[i], next = p + 1;
+        if ((strcmp(tok[p], "file") == 0 || strcmp(tok[p], "env") == 0) &&
+            p + 1 < n) {
+            if (tok[p][0] == 'f' && c->nsecret_files < 16)
+                c->secret_files[c->nsecret_files++] = strdup(tok[p + 1]);
+            next = p + 2;
+        } else {
+            c->inline_secrets = 1;
+        }
+        if (i == 0 && strcmp(tok[2], "authPriv") == 0)
+            pass_at[1] = next + 1;
+    }
+}
+
 /* SNMP keys belong to the snmp module; it validates them. */
 static int
 key_snmp(void *obj, int argc, char **argv, char *err, size_t errlen)
 {
     struct agent_conf *c = obj;
 
+    if (strcmp(argv[0], "snmp_target") == 0 && argc >= 3)
+        note_secrets(c, argv[2]);
     return snmp_conf_line(c->snmp, argc, argv, err, errlen);
 }
 
@@ -136,6 +180,12 @@ agent_conf_load(struct agent_conf *c, const char *path, FILE *errs)
     n = conf_parse_file(path, keys, c, errs);
     if (n < 0)
         return n;
+    if (c->inline_secrets && conf_check_private(path, errs) != 0)
+        n++;
+    for (i = 0; i < (size_t)c->nsecret_files; i++)
+        if (c->secret_files[i] != NULL &&
+            conf_check_private(c->secret_files[i], errs) != 0)
+            n++;
     if (c->school != NULL && strlen(c->school) > 64) {
         fprintf(errs, "%s: school: longer than 64 bytes\n", path);
         n++;
@@ -177,6 +227,8 @@ agent_conf_free(struct agent_conf *c)
     free(c->bpf_filter);
     for (int i = 0; i < c->nifaces; i++)
         free(c->ifaces[i]);
+    for (int i = 0; i < c->nsecret_files; i++)
+        free(c->secret_files[i]);
     classmap_free(c->cm);
     snmp_set_free(c->snmp);
     memset(c, 0, sizeof(*c));

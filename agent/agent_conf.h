@@ -30,6 +30,11 @@ struct agent_conf {
     struct classmap *cm;   /* owned */
     struct snmp_set *snmp; /* owned */
     int nclass_lines;
+    /* secrets seen while parsing: inline ones make the config file itself
+     * secret; file: references name files that must be private too */
+    int inline_secrets;
+    char *secret_files[16];
+    int nsecret_files;
 };
 
 /* Sets defaults and creates the empty class map. 0 or -ENOMEM. */

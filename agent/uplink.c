@@ -39,6 +39,11 @@ struct up_wreq {
 };
 
 static void up_connect(struct uplink *u);
+static void
+retry_cb(uv_timer_t *t)
+{
+    up_connect(t->data);
+}
 
 static void
 tcp_close_cb(uv_handle_t *h)
@@ -67,7 +72,7 @@ up_reset(struct uplink *u, const char *why)
      * collector restart. */
     if (getrandom(&jitter, sizeof(jitter), 0) != sizeof(jitter))
         jitter = (unsigned)uv_now(u->loop);
-    uv_timer_start(&u->timer, (uv_timer_cb)up_connect,
+    uv_timer_start(&u->timer, retry_cb,
                    u->backoff_ms / 2 + jitter % (u->backoff_ms / 2 + 1), 0);
     u->backoff_ms *= 2;
     if (u->backoff_ms > u->o.backoff_max_ms)

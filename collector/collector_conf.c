@@ -79,7 +79,12 @@ collector_conf_defaults(struct collector_conf *c)
 int
 collector_conf_load(struct collector_conf *c, const char *path, FILE *errs)
 {
-    return conf_parse_file(path, collector_keys, c, errs);
+    int n = conf_parse_file(path, collector_keys, c, errs);
+
+    /* bearer tokens are secrets: the file must not be world-readable */
+    if (n >= 0 && c->http_ntokens > 0 && conf_check_private(path, errs) != 0)
+        n++;
+    return n;
 }
 
 int

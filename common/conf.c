@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/stat.h>
 
 #include "conf.h"
 
@@ -302,4 +303,27 @@ conf_parse_file(const char *path, const struct conf_key *keys, void *obj,
     rc = conf_parse_string(path, text, keys, obj, errs);
     free(text);
     return rc;
+}
+
+int
+conf_check_private(const char *path, FILE *errs)
+{
+    struct stat sb;
+
+    if (errs == NULL)
+        errs = stderr;
+    if (stat(path, &sb) != 0) {
+        fprintf(errs, "%s: %s\n", path, strerror(errno));
+        return -1;
+    }
+    /* group access is the packaged root:classband 0640 setup; only "other"
+     * users are refused */
+    if (sb.st_mode & (S_IROTH | S_IWOTH)) {
+        fprintf(errs, "%s: holds secrets but is readable or writable by "
+                      "other users (mode %04o); chmod 600 (or 640 with the "
+                      "service's group)\n", path,
+                (unsigned)(sb.st_mode & 07777));
+        return -1;
+    }
+    return 0;
 }

@@ -45,6 +45,11 @@ int conf_parse_file(const char *path, const struct conf_key *keys, void *obj,
 int conf_parse_string(const char *name, const char *text,
                       const struct conf_key *keys, void *obj, FILE *errs);
 
+/* For a file that holds secrets: 0 when other users can neither read nor
+ * write it, else -1 after printing `path: holds secrets but ...` with the
+ * fix to errs. A file that cannot be stat'ed is reported too. */
+int conf_check_private(const char *path, FILE *errs);
+
 /* Bounded number parsing shared with command-line handling. Return 0 or
  * -EINVAL / -ERANGE; *out set only on success. */
 int conf_parse_u64(const char *s, unsigned long long min,
