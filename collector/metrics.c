@@ -671,9 +671,13 @@ per_computer(struct work *w, const unsigned char *has, int kind,
 
     for (i = 0; i < w->nclasses; i++)
         nk += w->classes[i].kind == kind;
-    if (declared > 0)
-        snprintf(m->declared, sizeof(m->declared), "%lld computers",
-                 (long long)declared);
+    if (declared > 0) {
+        char r[32];
+
+        ratio_format((struct ratio){ people, declared }, 2, r, sizeof(r));
+        snprintf(m->declared, sizeof(m->declared), "%lld computers: %s",
+                 (long long)declared, r);
+    }
     snprintf(m->source, sizeof(m->source), "measured");
     if (nk == 0) {
         m->state = MS_NO_DATA;
