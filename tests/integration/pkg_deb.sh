@@ -213,17 +213,22 @@ if [ -n "$apid" ] && kill -0 "$apid" 2>/dev/null; then
     # CAP_NET_ADMIN is bit 12, CAP_NET_RAW bit 13: 0x3000 and nothing else
     check "agent's effective capabilities are NET_ADMIN+NET_RAW only ($capeff)" \
         test "$(printf '%x' "0x$capeff")" = 3000
-    kill "$apid"; wait "$apid" 2>/dev/null; apid=""
+    if [ "$pid1" = systemd ]; then
+        systemctl stop classband-agent
+    else
+        kill "$apid"; wait "$apid" 2>/dev/null
+    fi
+    apid=""
 else
     echo "FAIL: agent is not running; its log:"
     cat "$tmp/agent.log" 2>/dev/null | tail -n 20
     fail=1
     apid=""
 fi
-if [ "$pid1" != systemd ]; then
-    check "the live agent (the unit's command) connected to the collector" \
-        grep -q "agent .* school PKGTEST1" "$tmp/collector.log"
-fi
+[ "$pid1" = systemd ] &&
+    journalctl -u classband-collector --no-pager > "$tmp/collector.log" 2>&1
+check "the live agent (the unit's command) connected to the collector" \
+    grep -q "agent .* school PKGTEST1" "$tmp/collector.log"
 
 # ---- the agent reaches the collector: a replay, same command line -----------
 echo "== replay a generated capture through the installed agent"
