@@ -311,7 +311,8 @@ calendar_parse_file(const char *path, struct calendar *c, FILE *errs)
         calendar_free(c);
         return -EINVAL;
     }
-    qsort(c->exc, c->nexc, sizeof(*c->exc), exc_cmp);
+    if (c->nexc > 0)
+        qsort(c->exc, c->nexc, sizeof(*c->exc), exc_cmp);
     /* A day listed twice keeps its last meaning only if both agree. */
     for (i = 0, o = 0; i < c->nexc; i++) {
         if (o > 0 && c->exc[o - 1].day == c->exc[i].day) {
