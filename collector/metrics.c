@@ -176,6 +176,8 @@ find_class(struct work *w, const char *id)
 {
     struct cls key, *c;
 
+    if (w->nclasses == 0)
+        return -1;
     snprintf(key.id, sizeof(key.id), "%s", id);
     c = bsearch(&key, w->classes, (size_t)w->nclasses, sizeof(key), cls_cmp);
     return c == NULL ? -1 : (int)(c - w->classes);
