@@ -81,7 +81,7 @@ done
 fail=0
 out=$FUZZ_BUILD/work/summary
 mkdir -p "$FUZZ_BUILD/work"
-: >"$out"
+echo "# $(date -u +%FT%TZ) FUZZ_SECONDS=$FUZZ_SECONDS:$names" >>"$out"
 set -- $names
 while [ $# -gt 0 ]; do
     pids=
