@@ -318,6 +318,18 @@ static const char schools_where[] =
     " AND (:verdict IS NULL OR verdict = :verdict)"
     " AND (:q IS NULL OR instr(code, :q) > 0 OR instr(name, :q) > 0)";
 
+/* The same with each school's latest agent contact, from one pass over
+ * agents (agents has no index on school; a per-row subquery would be
+ * quadratic in the number of agents). */
+static const char schools_where_ag[] =
+    " FROM s2 LEFT JOIN (SELECT school, MAX(last_seen) AS last_seen"
+    " FROM agents GROUP BY school) ag ON ag.school = s2.code"
+    " WHERE (:district IS NULL OR district = :district)"
+    " AND (:region IS NULL OR region = :region)"
+    " AND (:type IS NULL OR type = :type)"
+    " AND (:verdict IS NULL OR verdict = :verdict)"
+    " AND (:q IS NULL OR instr(code, :q) > 0 OR instr(name, :q) > 0)";
+
 static json_t *
 h_schools(struct req *r)
 {
@@ -381,11 +393,11 @@ h_schools(struct req *r)
              " teachers, classes, contracted_kbps, registered,"
              " (SELECT MAX(minute) FROM class_minute m"
              "  WHERE m.school = s2.code) AS last_data,"
-             " (SELECT MAX(last_seen) FROM agents a"
-             "  WHERE a.school = s2.code) AS last_seen,"
+             " ag.last_seen AS last_seen,"
              " eval_id, verdict%s ORDER BY code LIMIT :limit OFFSET :offset",
              has_reg ? schools_cte_reg : schools_cte_noreg,
-             use_eval ? schools_cte_eval : schools_cte_noeval, schools_where);
+             use_eval ? schools_cte_eval : schools_cte_noeval,
+             schools_where_ag);
     if (prep(r, sql, &s) != 0)
         return NULL;
     BIND_FILTERS(s);

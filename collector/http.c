@@ -26,6 +26,7 @@
 #include "storage.h"
 
 #define WEB_MAX_FILES 32
+#define METRICS_CACHE_MS 5000
 #define WEB_MAX_FILE (8u << 20)
 
 const uint64_t http_commit_bounds_us[HTTP_COMMIT_BUCKETS - 1] = {
@@ -63,6 +64,10 @@ struct http {
     struct ro_conn *ro;
     size_t nro;
     struct http_live own;   /* when the caller gives none */
+    pthread_mutex_t mc_mu;      /* the /metrics store part, cached */
+    char *mc_text;
+    size_t mc_len;
+    int64_t mc_ms;
     char *tls_cert, *tls_key;   /* PEM text, for libmicrohttpd's GnuTLS */
     size_t tls_key_len;
 };
@@ -462,6 +467,44 @@ serve_static(struct http *h, struct MHD_Connection *c, const char *url)
                     MHD_RESPMEM_PERSISTENT, NULL);
 }
 
+/* /metrics: the collector internals fresh, the part read from the store
+ * from a cache at most METRICS_CACHE_MS old, so that several scrapers (or
+ * a flood of requests) cost one store walk per period. */
+static int
+metrics_page(struct http *h, struct ro_conn *rc, char **out, size_t *len)
+{
+    char *live = NULL, *store = NULL;
+    size_t llen, slen = 0;
+    int64_t now = mono_ms();
+    int rv;
+
+    if ((rv = metrics_prom_live(h->live, &live, &llen)) != 0)
+        return rv;
+    pthread_mutex_lock(&h->mc_mu);
+    if (h->mc_text == NULL || now - h->mc_ms > METRICS_CACHE_MS) {
+        pthread_mutex_unlock(&h->mc_mu);
+        rv = metrics_prom_store(rc->st, (int64_t)time(NULL), &store, &slen);
+        if (rv != 0) {
+            free(live);
+            return rv;
+        }
+        pthread_mutex_lock(&h->mc_mu);
+        free(h->mc_text);
+        h->mc_text = store;
+        h->mc_len = slen;
+        h->mc_ms = now;
+    }
+    *out = malloc(llen + h->mc_len + 1);
+    if (*out != NULL) {
+        memcpy(*out, live, llen);
+        memcpy(*out + llen, h->mc_text, h->mc_len + 1);
+        *len = llen + h->mc_len;
+    }
+    pthread_mutex_unlock(&h->mc_mu);
+    free(live);
+    return *out != NULL ? 0 : -ENOMEM;
+}
+
 static enum MHD_Result
 serve_data(struct http *h, struct MHD_Connection *c, const char *url)
 {
@@ -480,8 +523,7 @@ serve_data(struct http *h, struct MHD_Connection *c, const char *url)
     rc = ro_get(h);
     sqlite3_progress_handler(storage_handle(rc->st), 10000, ro_progress, rc);
     if (strcmp(url, "/metrics") == 0) {
-        rv = metrics_prom_render(rc->st, h->live, (int64_t)time(NULL), &body,
-                                 &len);
+        rv = metrics_page(h, rc, &body, &len);
         ro_put(h, rc);
         if (rv != 0)
             return send_error(h, c, MHD_HTTP_SERVICE_UNAVAILABLE,
@@ -644,6 +686,7 @@ http_start(const struct http_opts *o, struct http **out)
         return -ENOMEM;
     pthread_mutex_init(&h->mu, NULL);
     pthread_cond_init(&h->cv, NULL);
+    pthread_mutex_init(&h->mc_mu, NULL);
     h->live = o->live;
     if (h->live == NULL) {
         http_live_init(&h->own, 0);
@@ -762,7 +805,9 @@ http_stop(struct http *h)
         explicit_bzero(h->tls_key, h->tls_key_len);
         free(h->tls_key);
     }
+    free(h->mc_text);
     pthread_mutex_destroy(&h->mu);
     pthread_cond_destroy(&h->cv);
+    pthread_mutex_destroy(&h->mc_mu);
     free(h);
 }

@@ -500,8 +500,7 @@ out:
 }
 
 int
-metrics_prom_render(struct storage *st, const struct http_live *live,
-                    int64_t now, char **out, size_t *len)
+metrics_prom_store(struct storage *st, int64_t now, char **out, size_t *len)
 {
     sqlite3 *db = storage_handle(st);
     struct out o;
@@ -529,12 +528,6 @@ metrics_prom_render(struct storage *st, const struct http_live *live,
         if (o.f[i] != NULL)
             fclose(o.f[i]);
     if (rc == 0 && (f = open_memstream(&all, &alen)) != NULL) {
-        fprintf(f, "# HELP classband_build_info Collector version.\n"
-                   "# TYPE classband_build_info gauge\n"
-                   "classband_build_info{version=\"%s\"} 1\n",
-                CLASSBAND_VERSION);
-        if (live != NULL)
-            internals(f, live);
         for (i = 0; i < F_COUNT; i++) {
             if (o.len[i] == 0)
                 continue;
@@ -555,5 +548,51 @@ metrics_prom_render(struct storage *st, const struct http_live *live,
     }
     *out = all;
     *len = alen;
+    return 0;
+}
+
+int
+metrics_prom_live(const struct http_live *live, char **out, size_t *len)
+{
+    FILE *f = open_memstream(out, len);
+
+    if (f == NULL)
+        return -ENOMEM;
+    fprintf(f, "# HELP classband_build_info Collector version.\n"
+               "# TYPE classband_build_info gauge\n"
+               "classband_build_info{version=\"%s\"} 1\n",
+            CLASSBAND_VERSION);
+    if (live != NULL)
+        internals(f, live);
+    if (fclose(f) != 0) {
+        free(*out);
+        return -ENOMEM;
+    }
+    return 0;
+}
+
+int
+metrics_prom_render(struct storage *st, const struct http_live *live,
+                    int64_t now, char **out, size_t *len)
+{
+    char *a, *b;
+    size_t al, bl;
+    int rc;
+
+    if ((rc = metrics_prom_live(live, &a, &al)) != 0)
+        return rc;
+    if ((rc = metrics_prom_store(st, now, &b, &bl)) != 0) {
+        free(a);
+        return rc;
+    }
+    *out = realloc(a, al + bl + 1);
+    if (*out == NULL) {
+        free(a);
+        free(b);
+        return -ENOMEM;
+    }
+    memcpy(*out + al, b, bl + 1);
+    free(b);
+    *len = al + bl;
     return 0;
 }

@@ -20,10 +20,17 @@ struct http_live;
 
 #define METRICS_PROM_CTYPE "text/plain; version=0.0.4; charset=utf-8"
 
-/* Renders the page into *out (malloc'ed, *len bytes). live may be NULL.
- * Returns 0, -ENOMEM or -EIO (query failed; *out unset). */
+/* Renders the page into *out (malloc'ed, NUL-terminated, *len bytes).
+ * live may be NULL. Returns 0, -ENOMEM or -EIO (query failed; *out
+ * unset). It is metrics_prom_live followed by metrics_prom_store. */
 int metrics_prom_render(struct storage *st, const struct http_live *live,
                         int64_t now, char **out, size_t *len);
+/* The part read from the store (schools, classes, agents, evaluations):
+ * the costly part, which http.c caches for a few seconds. */
+int metrics_prom_store(struct storage *st, int64_t now, char **out,
+                       size_t *len);
+/* The part from memory: build info, HTTP counters, collector internals. */
+int metrics_prom_live(const struct http_live *live, char **out, size_t *len);
 
 /* Escapes a label value (backslash, double quote, newline) into out.
  * Returns the length written, truncating to cap - 1. */

@@ -58,6 +58,7 @@ noc_start() {
         echo "http_web_dir $B/web"
         for l in "$@"; do echo "$l"; done
     } > "$conf"
+    chmod 600 "$conf"   # it holds tokens: the collector insists
     log=$T/collector.log
     : > "$log"
     "$C" serve -c "$conf" > "$log" 2>&1 &
