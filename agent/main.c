@@ -26,6 +26,7 @@
 #include "classmap.h"
 #include "log.h"
 #include "outbox.h"
+#include "probe.h"
 #include "rowjson.h"
 #include "snmp.h"
 #include "uplink.h"
@@ -323,6 +324,7 @@ agent_stop(struct agent *a)
 
     if (a->stopping)
         return;
+    probe_stop(a->conf.probe); /* emits the open minute's reach counts */
     a->stopping = 1;
     if (!a->replay) {
         /* the open minute is real data: spool it before leaving */
@@ -370,12 +372,14 @@ chown_tree(const char *dir, uid_t uid, gid_t gid)
 }
 
 static void
-drop_privileges(const char *user, const char *spool)
+drop_privileges(const char *user, const char *spool, int live)
 {
     struct passwd *pw;
 
     if (geteuid() != 0)
         return;
+    if (user == NULL && !live)
+        return; /* a replay reads a file: nothing to protect */
     if (user == NULL) {
         log_warnx("agent: running as root: set `user` in the config to drop "
                   "privileges after opening the captures");
@@ -571,7 +575,7 @@ main(int argc, char **argv)
         }
     }
     /* captures are open: nothing below needs root */
-    drop_privileges(a.conf.user, a.output ? NULL : spool);
+    drop_privileges(a.conf.user, a.output ? NULL : spool, !a.replay);
     if (!a.output) {
         rc = outbox_open(spool, (uint64_t)a.conf.spool_max_mb << 20, &a.ob);
         if (rc != 0)
@@ -626,6 +630,9 @@ main(int argc, char **argv)
             else
                 a.snmp_running = 1;
         }
+        if (!a.replay && probe_active(a.conf.probe) &&
+            probe_start(a.conf.probe, a.loop, on_snmp, &a) != 0)
+            log_warnx("agent: probes could not start");
     }
     log_info("agent: version %s, school %s, %s %s", CLASSBAND_VERSION,
              a.school, a.replay ? "replaying" : "capturing on",
