@@ -159,6 +159,44 @@ year_start(const struct calendar *cal, int year)
     return calendar_day_start(cal, calendar_civil_day(year, 1, 1));
 }
 
+/* Stores every metric of one school, whatever the pack asks about. */
+static int
+store_metrics(sqlite3_stmt *s, int64_t id, const struct metrics_school *ms)
+{
+    char val[48], comp[16];
+    int k;
+
+    for (k = 0; k < M_COUNT; k++) {
+        const struct metric_value *mv = &ms->m[k];
+
+        sqlite3_bind_int64(s, 1, id);
+        sqlite3_bind_text(s, 2, ms->code, -1, SQLITE_STATIC);
+        sqlite3_bind_text(s, 3, metrics_name(k), -1, SQLITE_STATIC);
+        sqlite3_bind_int(s, 4, k);
+        if (mv->state == MS_VALUE) {
+            ratio_format(mv->v, 2, val, sizeof(val));
+            sqlite3_bind_text(s, 5, val, -1, SQLITE_TRANSIENT);
+            sqlite3_bind_int64(s, 6, mv->v.num);
+            sqlite3_bind_int64(s, 7, mv->v.den);
+        } else {
+            sqlite3_bind_null(s, 5);
+            sqlite3_bind_null(s, 6);
+            sqlite3_bind_null(s, 7);
+        }
+        sqlite3_bind_text(s, 8, mv->source, -1, SQLITE_STATIC);
+        sqlite3_bind_text(s, 9, mv->declared, -1, SQLITE_STATIC);
+        sqlite3_bind_text(s, 10, mv->note, -1, SQLITE_STATIC);
+        sqlite3_bind_int(s, 11, ms->ev.days_with_data);
+        sqlite3_bind_int(s, 12, ms->ev.school_days);
+        completeness(&ms->ev, comp, sizeof(comp));
+        sqlite3_bind_text(s, 13, comp, -1, SQLITE_TRANSIENT);
+        if (sqlite3_step(s) != SQLITE_DONE)
+            return -EIO;
+        sqlite3_reset(s);
+    }
+    return 0;
+}
+
 /* One school's figures, computed before the write transaction. */
 struct school_result {
     struct metrics_school ms;
@@ -244,7 +282,7 @@ evaluate_run(struct storage *st, const struct evaluate_params *p, FILE *errs,
              int64_t *eval_id)
 {
     sqlite3 *db = storage_handle(st);
-    sqlite3_stmt *ins = NULL, *rule = NULL, *ev = NULL;
+    sqlite3_stmt *ins = NULL, *rule = NULL, *ev = NULL, *met = NULL;
     struct pack pack;
     struct calendar cal;
     struct rule_tally *tally = NULL;
@@ -316,9 +354,19 @@ evaluate_run(struct storage *st, const struct evaluate_params *p, FILE *errs,
                            "?13,?14,?15,?16,?17,?18)",
                            -1, &ins, NULL) != SQLITE_OK)
         goto fail;
+    if (sqlite3_prepare_v2(db,
+                           "INSERT INTO evaluation_metric (eval_id, school, "
+                           "metric, seq, value, value_num, value_den, "
+                           "source, declared, note, days, school_days, "
+                           "completeness) VALUES (?1,?2,?3,?4,?5,?6,?7,?8,"
+                           "?9,?10,?11,?12,?13)",
+                           -1, &met, NULL) != SQLITE_OK)
+        goto fail;
     for (k = 0; k < nres; k++) {
         const struct metrics_school *ms = &res[k].ms;
 
+        if (store_metrics(met, id, ms) != 0)
+            goto fail;
         for (i = 0; i < pack.nrules; i++) {
             const struct pack_rule *r = &pack.rules[i];
 
@@ -407,6 +455,7 @@ out:
     sqlite3_finalize(ev);
     sqlite3_finalize(ins);
     sqlite3_finalize(rule);
+    sqlite3_finalize(met);
     calendar_free(&cal);
     free(tally);
     free(res);

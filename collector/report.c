@@ -42,6 +42,8 @@ static const struct tr words[] = {
     { "measured", "measured", "实测" },
     { "declared", "declared", "申报" },
     { "snmp", "SNMP", "SNMP" },
+    { "link speed", "link speed", "链路速率" },
+    { "probe", "probe", "带宽探测" },
     { "egress_capacity_mbps", "egress capacity (Mbit/s)", "出口带宽(Mbit/s)" },
     { "egress_mbps_per_class", "egress per class (Mbit/s)",
       "班均出口带宽(Mbit/s)" },
@@ -295,6 +297,54 @@ summary_section(sqlite3 *db, struct csv_writer *w,
     return rc == SQLITE_DONE ? 0 : -EIO;
 }
 
+static int
+metrics_section(sqlite3 *db, struct csv_writer *w,
+                const struct report_opts *o, int64_t id)
+{
+    static const char *en[] = { "school_code", "school_name", "metric",
+                                "measured_value", "source", "declared",
+                                "note", "school_days_with_data",
+                                "school_days", "completeness_pct" };
+    static const char *zh[] = { "学校代码", "学校名称", "指标", "测量值",
+                                "数据来源", "申报值", "说明",
+                                "有数据上课天数", "上课天数",
+                                "数据完整度(%)" };
+    sqlite3_stmt *s;
+    size_t i;
+    int rc;
+
+    for (i = 0; i < sizeof(en) / sizeof(en[0]); i++)
+        csv_write_text(w, o->zh ? zh[i] : en[i]);
+    csv_end_record(w);
+    if (sqlite3_prepare_v2(db,
+                           "SELECT em.school, s.name, em.metric, em.value, "
+                           "em.source, em.declared, em.note, em.days, "
+                           "em.school_days, em.completeness FROM "
+                           "evaluation_metric em LEFT JOIN (SELECT DISTINCT "
+                           "school, name, district FROM evaluation_school "
+                           "WHERE eval_id = ?1) s ON s.school = em.school "
+                           "WHERE em.eval_id = ?1 ORDER BY s.district, "
+                           "em.school, em.seq",
+                           -1, &s, NULL) != SQLITE_OK)
+        return -EIO;
+    sqlite3_bind_int64(s, 1, id);
+    while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+        csv_write_text(w, col(s, 0));
+        csv_write_text(w, col(s, 1));
+        csv_write_text(w, tr(o, col(s, 2)));
+        csv_write_text(w, col(s, 3));
+        csv_write_text(w, tr(o, col(s, 4)));
+        csv_write_text(w, col(s, 5));
+        csv_write_text(w, col(s, 6));
+        num(w, sqlite3_column_int64(s, 7));
+        num(w, sqlite3_column_int64(s, 8));
+        csv_write_raw(w, col(s, 9));
+        csv_end_record(w);
+    }
+    sqlite3_finalize(s);
+    return rc == SQLITE_DONE ? 0 : -EIO;
+}
+
 /* Writes buf (UTF-8 with BOM) to path (NULL: stdout) in o's encoding. */
 static int
 emit(const struct report_opts *o, const char *path, const char *buf,
@@ -384,6 +434,10 @@ report_write(struct storage *st, int64_t eval_id,
             rc = -EIO;
     }
     if (rc != 0)
+        goto out;
+    /* Every metric of every school, rule or not, last. */
+    csv_end_record(&w);
+    if ((rc = metrics_section(db, &w, o, eval_id)) != 0)
         goto out;
     if (csv_writer_finish(&w) != 0) {
         rc = -EIO;

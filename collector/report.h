@@ -4,9 +4,11 @@
  * Layout (one file by default): a header section (pack, version, year,
  * district, period, calendar, parameters), a blank line, one row per school
  * and rule (measured value, threshold, verdict, evidence, completeness,
- * source, declared figure), a blank line, and the summary: one row per rule
- * (schools in scope, meeting, share, required share, verdict). With a
- * summary path the summary goes to that second file instead.
+ * source, declared figure), a blank line, the summary: one row per rule
+ * (schools in scope, meeting, share, required share, verdict), a blank
+ * line, and the measurements: every metric of every school, whether a rule
+ * uses it or not, with source and evidence. With a summary path the
+ * summary goes to that second file instead.
  *
  * Spreadsheet safety comes from csv.c: RFC 4180 quoting, CRLF, UTF-8 with
  * BOM (or GBK without BOM for old Excel/WPS setups), and no text cell that

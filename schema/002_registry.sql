@@ -155,6 +155,25 @@ CREATE TABLE evaluation_school (
     PRIMARY KEY (eval_id, rule, school)
 ) WITHOUT ROWID;
 
+-- Every metric of every school evaluated, rule or not (the report's
+-- "measurements" section): the figure, its source and evidence.
+CREATE TABLE evaluation_metric (
+    eval_id     INTEGER NOT NULL REFERENCES evaluations (id),
+    school      TEXT NOT NULL,
+    metric      TEXT NOT NULL,
+    seq         INTEGER NOT NULL,
+    value       TEXT,
+    value_num   INTEGER,
+    value_den   INTEGER,
+    source      TEXT NOT NULL,
+    declared    TEXT NOT NULL DEFAULT '',
+    note        TEXT NOT NULL DEFAULT '',
+    days        INTEGER NOT NULL,
+    school_days INTEGER NOT NULL,
+    completeness TEXT NOT NULL,
+    PRIMARY KEY (eval_id, school, metric)
+) WITHOUT ROWID;
+
 CREATE TABLE evaluation_rule (
     eval_id     INTEGER NOT NULL REFERENCES evaluations (id),
     rule        TEXT NOT NULL,

@@ -128,6 +128,17 @@ english_report_has_bom_crlf_sections_and_inert_names(void **state)
     assert_non_null(strstr(blank2, "\r\negress,egress per class (Mbit/s),>=,"
                                    "10,all,all,2,0,0,2,0.0,66.7,2 of 3,"
                                    "undetermined,每班10M以上\r\n"));
+    /* Measurements: every metric, rule or not; 2 x 14 rows. */
+    blank1 = strstr(blank2 + 4, "\r\n\r\n");
+    assert_non_null(blank1);
+    assert_true(strncmp(blank1 + 4, "school_code,school_name,metric,"
+                        "measured_value,source,", 52) == 0);
+    assert_non_null(strstr(blank1, "\r\nS2,合肥市第一中学,egress capacity "
+                                   "(Mbit/s),100,contracted,100000 kbit/s "
+                                   "contracted,,0,"));
+    for (i = 0, p[len] = '\0'; blank1 != NULL; i++)
+        blank1 = strstr(blank1 + 2, "\r\nS");
+    assert_int_equal(i - 1, 2 * 14);
     free(p);
 }
 

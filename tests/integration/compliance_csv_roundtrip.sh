@@ -2,7 +2,8 @@
 # The annual CSV report read back by an independent parser (Python's csv
 # module): UTF-8 BOM, CRLF record ends, RFC 4180 quoting, Chinese names
 # intact, school names built to be formulas or SQL come back as text with a
-# leading apostrophe (and only those), numbers stay numbers; the GBK
+# leading apostrophe (and only those), numbers stay numbers; every metric
+# of every school is listed in the measurements section; the GBK
 # report holds the same text; zh and en headers; summary as a second file.
 . "$(dirname "$0")/../lib.sh"
 C="$B/classband-collector"
@@ -34,10 +35,18 @@ assert raw.startswith(b"\xef\xbb\xbf"), "no UTF-8 BOM"
 assert raw.count(b"\n") == raw.count(b"\r\n"), "a record end is not CRLF"
 text = raw[3:].decode("utf-8")
 rows = list(csv.reader(io.StringIO(text, newline="")))
-# Sections: header block, blank, schools, blank, summary.
+# Sections: header block, blank, schools x rules, blank, summary, blank,
+# measurements (every metric of every school).
 blank = [i for i, r in enumerate(rows) if r == []]
-assert len(blank) == 2, "expected 3 sections, got blanks at %s" % blank
-head, schools, summary = rows[:blank[0]], rows[blank[0]+1:blank[1]], rows[blank[1]+1:]
+assert len(blank) == 3, "expected 4 sections, got blanks at %s" % blank
+head, schools = rows[:blank[0]], rows[blank[0]+1:blank[1]]
+summary, measured = rows[blank[1]+1:blank[2]], rows[blank[2]+1:]
+assert measured[0][:4] == ["school_code", "school_name", "metric", "measured_value"], measured[0]
+assert len(measured) - 1 == 7 * 14, "every school x 14 metrics: %d" % (len(measured) - 1)
+m1 = [r for r in measured if r[0] == "X001" and r[2].startswith("egress per class")][0]
+assert m1[1] == "'" + '=HYPERLINK("http://x","点我")' and m1[3] == "10" and m1[4] == "contracted", m1
+m1 = [r for r in measured if r[0] == "X001" and r[2].startswith("egress capacity")][0]
+assert m1[3] == "200", m1
 assert head[0][0] == "report" and head[1][1] == "hefei", head
 hdr = schools[0]
 assert hdr[:3] == ["school_code", "school_name", "district"], hdr
@@ -95,6 +104,7 @@ assert g.decode("gbk") == zh[3:].decode("utf-8"), "GBK text differs"
 d = list(csv.reader(io.StringIO(open(T + "/detail.csv", encoding="utf-8-sig", newline="").read())))
 s = list(csv.reader(io.StringIO(open(T + "/summary.csv", encoding="utf-8-sig", newline="").read())))
 assert d[-1][0] == "X007" and s[-1][0] == summary[-1][0], (d[-1], s[-1])
+assert [] in d and not any(r and r[0] == summary[1][0] for r in d), "summary left in the detail file"
 assert open(T + "/stdout.csv", "rb").read() == raw, "stdout report differs"
 print("csv round trip ok: %d school rows, %d rules" % (len(schools) - 1, len(summary) - 1))
 PY
