@@ -6,6 +6,7 @@
 #include "agent_conf.h"
 #include "classmap.h"
 #include "conf.h"
+#include "probe.h"
 #include "snmp.h"
 
 #define AT(f) CONF_AT(struct agent_conf, f)
@@ -129,6 +130,15 @@ key_snmp(void *obj, int argc, char **argv, char *err, size_t errlen)
     return snmp_conf_line(c->snmp, argc, argv, err, errlen);
 }
 
+/* Probe keys belong to the probe module; it validates them. */
+static int
+key_probe(void *obj, int argc, char **argv, char *err, size_t errlen)
+{
+    struct agent_conf *c = obj;
+
+    return probe_conf_line(c->probe, argc, argv, err, errlen);
+}
+
 static const struct conf_key agent_keys[] = {
     {"agent_id", CONF_STR, 0, 0, AT(agent_id), NULL},
     {"school", CONF_STR, 0, 0, AT(school), NULL},
@@ -160,7 +170,8 @@ agent_conf_init(struct agent_conf *c)
     c->snaplen = 256;
     c->cm = classmap_new();
     c->snmp = snmp_set_new();
-    return c->cm && c->snmp ? 0 : -ENOMEM;
+    c->probe = probe_set_new();
+    return c->cm && c->snmp && c->probe ? 0 : -ENOMEM;
 }
 
 int
@@ -176,6 +187,9 @@ agent_conf_load(struct agent_conf *c, const char *path, FILE *errs)
     for (i = 0; snmp_conf_keys[i] != NULL && nk < sizeof(keys) / sizeof(keys[0]) - 1; i++)
         keys[nk++] = (struct conf_key){snmp_conf_keys[i], CONF_FUNC, 0, 0, 0,
                                        key_snmp};
+    for (i = 0; probe_conf_keys[i] != NULL && nk < sizeof(keys) / sizeof(keys[0]) - 1; i++)
+        keys[nk++] = (struct conf_key){probe_conf_keys[i], CONF_FUNC, 0, 0, 0,
+                                       key_probe};
     keys[nk] = (struct conf_key){NULL, 0, 0, 0, 0, NULL};
     n = conf_parse_file(path, keys, c, errs);
     if (n < 0)
@@ -231,5 +245,6 @@ agent_conf_free(struct agent_conf *c)
         free(c->secret_files[i]);
     classmap_free(c->cm);
     snmp_set_free(c->snmp);
+    probe_set_free(c->probe);
     memset(c, 0, sizeof(*c));
 }

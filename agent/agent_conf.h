@@ -8,6 +8,7 @@
 
 struct classmap;
 struct snmp_set;
+struct probe_set;
 
 #define AGENT_MAX_IFACES 8
 
@@ -29,6 +30,7 @@ struct agent_conf {
     int nifaces;
     struct classmap *cm;   /* owned */
     struct snmp_set *snmp; /* owned */
+    struct probe_set *probe; /* owned: capacity and reachability probes */
     int nclass_lines;
     /* secrets seen while parsing: inline ones make the config file itself
      * secret; file: references name files that must be private too */

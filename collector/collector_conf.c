@@ -55,6 +55,10 @@ static const struct conf_key collector_keys[] = {
     {"http_timeout", CONF_UINT, 1, 3600, AT(http_timeout), NULL},
     {"http_tls_cert", CONF_STR, 0, 0, AT(http_tls_cert), NULL},
     {"http_tls_key", CONF_STR, 0, 0, AT(http_tls_key), NULL},
+    {"probe_listen", CONF_STR, 0, 0, AT(probe_listen), NULL},
+    {"probe_max_tests", CONF_UINT, 1, 64, AT(probe_max_tests), NULL},
+    {"probe_max_seconds", CONF_UINT, 1, 60, AT(probe_max_seconds), NULL},
+    {"probe_max_mb", CONF_UINT, 1, 100000, AT(probe_max_mb), NULL},
     {NULL, 0, 0, 0, 0, NULL},
 };
 
@@ -134,6 +138,8 @@ collector_conf_print(const struct collector_conf *c, FILE *out)
         fprintf(out, "http_tls_cert %s\n", c->http_tls_cert);
     if (c->http_tls_key != NULL)
         fprintf(out, "http_tls_key %s\n", c->http_tls_key);
+    if (c->probe_listen != NULL)
+        fprintf(out, "probe_listen %s\n", c->probe_listen);
 }
 
 void
@@ -152,6 +158,8 @@ collector_conf_free(struct collector_conf *c)
     free(c->http_web_dir);
     free(c->http_tls_cert);
     free(c->http_tls_key);
+    free(c->probe_listen);
+    c->probe_listen = NULL;
     c->http_tls_cert = c->http_tls_key = NULL;
     c->http_tokens = NULL;
     c->http_ntokens = 0;

@@ -29,6 +29,10 @@ struct collector_conf {
     unsigned http_timeout; /* seconds of client inactivity */
     char *http_tls_cert;   /* PEM; with http_tls_key: HTTPS */
     char *http_tls_key;
+    char *probe_listen;    /* capacity probe endpoint, HOST:PORT; NULL: off */
+    unsigned probe_max_tests;   /* concurrent probe tests; 0: 2 */
+    unsigned probe_max_seconds; /* per test; 0: 10 */
+    unsigned probe_max_mb;      /* per test; 0: 1024 */
 };
 
 void collector_conf_defaults(struct collector_conf *c);

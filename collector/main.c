@@ -17,6 +17,7 @@
 #include "conf.h"
 #include "http.h"
 #include "log.h"
+#include "probe_srv.h"
 #include "rollup.h"
 #include "rowjson.h"
 #include "server.h"
@@ -58,6 +59,7 @@ struct serve_ctx {
     struct http *http;          /* NULL when http_listen is unset */
     struct http_live live;      /* agent-side figures for /metrics */
     uv_timer_t live_timer;
+    struct probe_srv *probe;    /* NULL when probe_listen is unset */
 };
 
 /* The writer's done callback: notes the commit latency for /metrics, then
@@ -96,6 +98,7 @@ on_signal(uv_signal_t *h, int signum)
     log_info("collector: signal %d: finishing queued commits and stopping",
              signum);
     server_stop(x->srv);
+    probe_srv_stop(x->probe);
     writer_stop(x->w);
     rollup_stop(x->rollup);
     x->rollup = NULL;
@@ -217,6 +220,14 @@ cmd_serve(int argc, char **argv)
                                  conf.retention_days};
         if (rollup_start(&ro, &x.rollup) != 0)
             fatalx("collector: cannot start the rollup thread");
+    }
+    if (conf.probe_listen != NULL) {
+        struct probe_srv_opts po = {conf.probe_listen, conf.probe_max_tests,
+                                    conf.probe_max_seconds,
+                                    (uint64_t)conf.probe_max_mb << 20};
+        if (probe_srv_start(x.loop, &po, &x.probe) != 0)
+            fatalx("collector: cannot listen for probes on %s",
+                   conf.probe_listen);
     }
     uv_signal_init(x.loop, &x.sigint);
     uv_signal_init(x.loop, &x.sigterm);

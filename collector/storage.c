@@ -10,8 +10,10 @@
 #include "log.h"
 #include "schema.h"
 #include "storage.h"
+#include "store_probe.h"
 #include "store_snmp.h"
 #include "wire.h"
+#include "wire_probe.h"
 
 struct storage {
     sqlite3 *db;
@@ -427,6 +429,7 @@ static const struct {
     ext_fn fn;
 } ext_handlers[] = {
     {STORE_SNMP_REC_LO, STORE_SNMP_REC_HI, store_snmp_record},
+    {WIRE_REC_PROBE_FIRST, WIRE_REC_PROBE_LAST, store_probe_record},
 };
 
 static rec_fn
