@@ -118,14 +118,13 @@ tokenize(char *line, char **argv, const char **why)
     }
 }
 
+static int apply_value(const struct conf_key *k, void *obj, char **argv,
+                       char *err, size_t errlen);
+
 static int
 apply(const struct conf_key *k, void *obj, int argc, char **argv,
       unsigned char *seen, char *err, size_t errlen)
 {
-    unsigned long long v;
-    int b, rc;
-    char **sp;
-
     if (k->type == CONF_FUNC)
         return k->fn(obj, argc, argv, err, errlen);
     if (*seen) {
@@ -136,7 +135,20 @@ apply(const struct conf_key *k, void *obj, int argc, char **argv,
         snprintf(err, errlen, "%s: takes exactly one value", k->name);
         return -1;
     }
+    if (apply_value(k, obj, argv, err, errlen) != 0)
+        return -1;
     *seen = 1;
+    return 0;
+}
+
+static int
+apply_value(const struct conf_key *k, void *obj, char **argv, char *err,
+            size_t errlen)
+{
+    unsigned long long v;
+    int b, rc;
+    char **sp;
+
     switch (k->type) {
     case CONF_STR:
         sp = (char **)(void *)((char *)obj + k->off);
