@@ -40,3 +40,40 @@ stop_collector() {
     kill "$COLLECTOR_PID" 2>/dev/null
     wait "$COLLECTOR_PID" 2>/dev/null
 }
+
+# --- helpers for the fault tests and benchmarks (issue 5) ---
+
+# free_port: prints a TCP port on 127.0.0.1 that nothing listens on now
+# (for a collector that must come back on the same port after a restart,
+# or that agents dial before it exists).
+free_port() {
+    python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
+}
+
+# wait_log FILE PATTERN SECONDS: waits until grep -E finds PATTERN in FILE;
+# returns 1 on timeout.
+wait_log() {
+    _n=$(( $3 * 10 ))
+    while [ "$_n" -gt 0 ]; do
+        grep -Eq "$2" "$1" 2>/dev/null && return 0
+        sleep 0.1; _n=$((_n - 1))
+    done
+    return 1
+}
+
+# vmrss_kb PID: resident set size of PID in KiB, from /proc/PID/status.
+vmrss_kb() {
+    sed -n 's/^VmRSS:[[:space:]]*\([0-9]*\) kB/\1/p' "/proc/$1/status"
+}
+
+# kill9_collector: SIGKILL the collector started last and reap it.
+kill9_collector() {
+    kill -9 "$COLLECTOR_PID" 2>/dev/null
+    wait "$COLLECTOR_PID" 2>/dev/null
+    return 0
+}
+
+# now_ms: wall clock in milliseconds.
+now_ms() {
+    date +%s%3N
+}
