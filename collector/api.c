@@ -698,6 +698,59 @@ h_school(struct req *r, const char *code)
 /* ------------------------------------------------------------------ */
 /* /schools/{code}/series                                               */
 
+/* The metrics series shows per day; other metrics stay in the school's
+ * period view. */
+static const int daily_ids[] = {
+    M_WIFI_COVERAGE_PCT, M_BROADBAND_UPTIME_PCT, M_EGRESS_CAPACITY,
+    M_CLASS_P95_DOWN,
+};
+
+static int
+daily_metrics(struct req *r, const char *code, const char *district,
+              json_t *o, int64_t from, int64_t nb)
+{
+    struct metrics_school *ms;
+    struct calendar cal;
+    json_t *cols[sizeof(daily_ids) / sizeof(daily_ids[0])], *dm;
+    size_t k, nk = sizeof(daily_ids) / sizeof(daily_ids[0]);
+    int64_t i;
+    int rc = 0;
+
+    ms = calloc(1, sizeof(*ms));
+    if (ms == NULL) {
+        fail(r, 500, "out of memory");
+        return -1;
+    }
+    if (calendar_get(r->st, district, &cal) != 0) {
+        free(ms);
+        fail(r, 503, "cannot read the calendar");
+        return -1;
+    }
+    dm = json_object();
+    for (k = 0; k < nk; k++) {
+        cols[k] = json_array();
+        json_object_set_new(dm, metrics_name(daily_ids[k]), cols[k]);
+    }
+    for (i = 0; i < nb && rc == 0; i++) {
+        rc = metrics_compute(r->st, code, &cal, from + i * 86400,
+                             from + (i + 1) * 86400, 1, ms);
+        for (k = 0; k < nk && rc == 0; k++) {
+            const struct metric_value *v = &ms->m[daily_ids[k]];
+            json_array_append_new(cols[k], v->state == MS_VALUE ?
+                                  json_real(ratio_double(v->v)) :
+                                  json_null());
+        }
+    }
+    calendar_free(&cal);
+    free(ms);
+    json_object_set_new(o, "daily_metrics", dm);
+    if (rc != 0) {
+        fail(r, 503, "metrics: store busy or query over its budget");
+        return -1;
+    }
+    return 0;
+}
+
 /* Column arrays (one slot per bucket, null where nothing was stored), the
  * shape chart libraries take. Buckets are aligned to local midnight (day)
  * or to the hour, in the district calendar's UTC offset. */
@@ -713,7 +766,8 @@ h_series(struct req *r, const char *code)
     json_t *o, *t, *classes, *cl = NULL, *devices, *capture, *data;
     const char *prev = NULL;
     char *prevbuf = NULL;
-    char sql[1024];
+    char sql[1024], district[256] = "";
+    long long want_metrics;
     int rc, found;
     json_t *reg;
 
@@ -730,17 +784,25 @@ h_series(struct req *r, const char *code)
     } else {
         return fail(r, 400, "bucket is day, hour or minute");
     }
+    if (arg_int(r, "metrics", 0, 0, 1, &want_metrics) != 0)
+        return NULL;
+    if (want_metrics && width != 86400)
+        return fail(r, 400, "metrics=1 needs bucket=day");
     reg = school_registry(r, code, &found);
     if (reg == NULL)
         return NULL;
+    if (found)
+        snprintf(district, sizeof(district), "%s", json_string_value(
+                     json_object_get(reg, "district")));
+    json_decref(reg);
+    if (want_metrics && !found)
+        return fail(r, 400, "metrics=1 needs a school in the registry");
     /* the offset of the school's district calendar, when it has one */
     if (found && api_has_table(r->st, "calendar") &&
-        calendar_get(r->st, json_string_value(json_object_get(reg,
-                     "district")), &cal) == 0) {
+        calendar_get(r->st, district, &cal) == 0) {
         off = (int64_t)cal.utc_offset * 60;
         calendar_free(&cal);
     }
-    json_decref(reg);
     if (prep(r, "SELECT MAX(minute) FROM class_minute WHERE school = ?",
              &s) != 0)
         return NULL;
@@ -762,9 +824,11 @@ h_series(struct req *r, const char *code)
     if (from >= to)
         return fail(r, 400, "from must be before to");
     nb = (to - from) / width;
+    if (want_metrics)
+        maxb = 62;
     if (nb > maxb)
-        return fail(r, 400, "at most %lld %s buckets per request", maxb,
-                    bucket);
+        return fail(r, 400, "at most %lld %s buckets per request%s", maxb,
+                    bucket, want_metrics ? " with metrics=1" : "");
 
     o = json_pack("{s:s, s:s, s:I, s:I, s:I, s:I}", "school", code, "bucket",
                   bucket, "utc_offset", (json_int_t)(off / 60), "from",
@@ -867,6 +931,11 @@ h_series(struct req *r, const char *code)
         fail_sql(r, rc);
         goto err;
     }
+    /* per-day metrics by the compliance module's own computation (Wi-Fi
+     * coverage, uptime, capacity, p95), on request: a day costs one
+     * metrics_compute */
+    if (want_metrics && daily_metrics(r, code, district, o, from, nb) != 0)
+        goto err;
     /* minutes in which a capture reported: the data coverage */
     if (prep(r, "SELECT (minute - :from) / :w AS b, COUNT(DISTINCT minute)"
                 " FROM capture_minute WHERE school = :school"

@@ -14,7 +14,7 @@ python3 -c 'import jsonschema, yaml' 2>/dev/null ||
 noc_district
 noc_start "http_cors_origin https://noc.example" "http_timeout 2" \
     "http_max_conns 16"
-python3 tests/integration/http/check_api.py "$DB" "$URL" "$TOKEN" \
+COLLECTOR=$C python3 tests/integration/http/check_api.py "$DB" "$URL" "$TOKEN" \
     docs/openapi.yaml || fail "API checks"
 
 # an oversized request head is refused (431), and the server lives on

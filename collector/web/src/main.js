@@ -268,6 +268,7 @@ async function openSchool(code) {
   if (!state.evaluation) $("range").value = "recent";
   const s = await getJSON("/schools/" + encodeURIComponent(code), period());
   const reg = s.school || {};
+  state.registered = !!s.school;
   $("school-title").textContent = (reg.name ? reg.name + " " : "") + "(" + code + ")";
   $("school-facts").textContent = s.school
     ? [reg.district, t(reg.region), t(reg.type), reg.students + " " + t("students"),
@@ -354,6 +355,18 @@ async function loadSeries() {
     label: "%", data: s.capture_minutes.map((m) => m == null ? 0 : 100 * m / (width / 60)),
   }]);
   $("chart-traffic").dataset.rendered = String(traffic.length);
+  // per-day metrics as the compliance module computes them (62 days at most)
+  const d = !state.registered ? null : await getJSON("/schools/" + encodeURIComponent(state.school) + "/series", {
+    bucket: "day", metrics: 1, from: Math.max(s.from, s.to - 62 * 86400), to: s.to,
+  }).catch(() => null);
+  if (d && d.daily_metrics) {
+    chart("chart-daily", t("chart_daily"), d.t, [
+      { label: t("wifi_coverage"), data: d.daily_metrics.wifi_coverage_pct },
+      { label: t("uptime"), data: d.daily_metrics.broadband_uptime_pct },
+    ]);
+  } else {
+    chart("chart-daily", t("chart_daily"), [], []);
+  }
 }
 
 // ------------------------------------------------------------------

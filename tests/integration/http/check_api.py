@@ -8,7 +8,9 @@ usage: check_api.py DB URL TOKEN OPENAPI.yaml
 import csv
 import io
 import json
+import os
 import sqlite3
+import subprocess
 import sys
 import urllib.error
 import urllib.parse
@@ -227,6 +229,21 @@ check(h["buckets"] == 24 and sum(v or 0 for v in h["data_minutes"]) ==
       q("SELECT COUNT(DISTINCT minute) FROM class_minute WHERE school = ? AND minute >= ? AND minute < ?",
         code, h["from"], h["to"])[0][0], "series: hourly buckets count the minutes")
 jget("/schools/%s/series" % code, "/schools/{code}/series")
+dm = jget("/schools/%s/series?bucket=day&from=2020-11-23&to=2020-12-12&metrics=1" % code,
+          "/schools/{code}/series")["daily_metrics"]
+# uptime per day: capture minutes in school hours (08:00-17:00 local) / 540
+want = []
+for t_ in ser["t"]:
+    n = q("SELECT COUNT(DISTINCT minute) FROM capture_minute WHERE school = ? AND minute >= ? AND minute < ?",
+          code, t_ + 8 * 3600, t_ + 17 * 3600)[0][0]
+    wd = (t_ + off) // 86400 % 7          # 1970-01-01 was a Thursday: 0 = Thu
+    school_day = wd not in (2, 3)         # Sat, Sun
+    want.append(100.0 * n / 540 if school_day else None)
+check([None if v is None else round(v, 6) for v in dm["broadband_uptime_pct"]] ==
+      [None if v is None else round(v, 6) for v in want],
+      "series metrics=1: daily uptime = capture minutes in school hours / 540")
+check(all(v == reg[1] / 1000 for v in dm["egress_capacity_mbps"]), "series metrics=1: daily capacity = contracted")
+get("/api/v1/schools/%s/series?bucket=hour&metrics=1" % code, "/schools/{code}/series", expect=400)
 get("/api/v1/schools/%s/series?bucket=week" % code, "/schools/{code}/series", expect=400)
 get("/api/v1/schools/%s/series?bucket=minute&from=2020-01-01&to=2020-12-01" % code,
     "/schools/{code}/series", expect=400)
@@ -285,8 +302,16 @@ check("attachment" in h.get("Content-Disposition", ""), "report: sent as an atta
 check(b.startswith(b"\xef\xbb\xbf"), "report: UTF-8 with BOM")
 rows = list(csv.reader(io.StringIO(b.decode("utf-8-sig"), newline="")))
 body_rows = [r_ for r_ in rows if len(r_) > 5 and r_[0] in oracle]
-check(len(body_rows) == q("SELECT COUNT(*) FROM evaluation_school WHERE eval_id = ?", eid)[0][0],
-      "report: one row per school and rule (%d)" % len(body_rows))
+check({r_[0] for r_ in body_rows} == {c for (c,) in q("SELECT DISTINCT school FROM evaluation_school"
+                                                      " WHERE eval_id = ?", eid)},
+      "report: rows for every evaluated school (%d rows)" % len(body_rows))
+# the same bytes as the command line's report of the same evaluation
+cli = os.environ.get("COLLECTOR")
+if cli:
+    out = os.path.join(os.path.dirname(DB), "cli-report.csv")
+    subprocess.run([cli, "report", "--pack", "hefei", "--year", "2020", "--format", "csv",
+                    "--lang", "en", "--db", DB, "--output", out], check=True)
+    check(open(out, "rb").read() == b, "report: identical to `classband-collector report --lang en`")
 check(b"\r\n" in b, "report: CRLF line ends")
 s, h, b = get("/api/v1/report.csv?pack=hefei&year=2020&encoding=gbk", "/report.csv")
 check("合肥市第一中学".encode("gbk") in b, "report: GBK encoding on request")
