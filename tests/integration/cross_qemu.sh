@@ -46,6 +46,17 @@ export GENCAP="$gencap"
 
 fail=0
 sizes=""
+# One capture for the whole-binary check: the cross-built agent must print
+# exactly what the native one prints for it.
+tmp=$(mktemp -d /tmp/cross_qemu.XXXXXX)
+trap 'rm -rf "$tmp"' EXIT
+"$gencap" -o "$tmp/school.pcap" -c "$tmp/classes.csv" -e "$tmp/expected.json" \
+    -n 12 -m 3 -s 11 || exit 1
+native=$top/$BUILD/classband-agent
+[ -x "$native" ] || make --no-print-directory BUILD="$BUILD" "$BUILD/classband-agent" ||
+    exit 1
+"$native" --replay "$tmp/school.pcap" --classes "$tmp/classes.csv" \
+    --output - > "$tmp/native.json" 2>/dev/null || exit 1
 for a in $arches; do
     case $a in
     arm64)  t=aarch64-linux-gnu; q=qemu-aarch64-static ;;
@@ -80,6 +91,18 @@ for a in $arches; do
     "classband-agent $(cat VERSION)") echo "    $a: --version: $v" ;;
     *) echo "FAIL: $a: agent --version under qemu said: $v"; fail=1 ;;
     esac
+    if QEMU_LD_PREFIX=$prefix LD_LIBRARY_PATH=$libpath $q \
+        "$out/classband-agent" --replay "$tmp/school.pcap" \
+        --classes "$tmp/classes.csv" --output - > "$tmp/$a.json" \
+        2> "$tmp/$a.err" && cmp -s "$tmp/native.json" "$tmp/$a.json"; then
+        echo "    $a: replay output identical to the native agent's" \
+            "($(wc -l < "$tmp/$a.json") rows)"
+    else
+        echo "FAIL: $a: replay under qemu differs from the native agent's"
+        diff "$tmp/native.json" "$tmp/$a.json" | head -n 10
+        tail -n 5 "$tmp/$a.err"
+        fail=1
+    fi
     n=0
     for tb in $(cat "$list"); do
         name=$(basename "$tb")
