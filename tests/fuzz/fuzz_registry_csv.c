@@ -12,7 +12,9 @@
  *   - after an accepted file, the class map and area map the collector
  *     would push to each school's agent are accepted whole by the agent's
  *     own parsers (classmap_load_text, snmp_set_areamap_csv), since an
- *     agent drops a pushed map that has errors. */
+ *     agent drops a pushed map that has errors.
+ * FUZZ_NO_CLASSMAP_CHECK=1 skips the class map check, to go on fuzzing
+ * while a known class map bug is open (see README.md, "Findings"). */
 #include <errno.h>
 #include <sqlite3.h>
 #include <stdint.h>
@@ -34,6 +36,7 @@ static unsigned char *tmpl;
 static sqlite3_int64 tmpl_len;
 static uint64_t tmpl_hash;
 static FILE *devnull;
+static int no_classmap_check;
 
 static const char base_schools[] =
     "code,name,district,region,type,students,teachers,classes,"
@@ -107,6 +110,7 @@ LLVMFuzzerInitialize(int *argc, char ***argv)
     devnull = getenv("FUZZ_VERBOSE") ? stderr : fopen("/dev/null", "w");
     if (devnull == NULL)
         abort();
+    no_classmap_check = getenv("FUZZ_NO_CLASSMAP_CHECK") != NULL;
     if (storage_open(":memory:", &st) != 0)
         abort();
     db = storage_handle(st);
@@ -156,8 +160,8 @@ check_maps(void)
         CHECK(registry_class_map(st, code, &map) == 0);
         CHECK((cm = classmap_new()) != NULL);
         n = classmap_load_text(cm, "pushed class map", map, strlen(map),
-                               stderr);
-        if (n != 0) {
+                               no_classmap_check ? devnull : stderr);
+        if (n != 0 && !no_classmap_check) {
             fprintf(stderr, "school %s: class map the agent refuses:\n%s",
                     code, map);
             abort();
