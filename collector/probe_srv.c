@@ -23,7 +23,7 @@ struct probe_srv {
     int stopping;
 };
 
-enum pt_state { PT_REQ, PT_UP, PT_DOWN, PT_DONE };
+enum pt_state { PT_REQ, PT_UP, PT_DOWN, PT_DRAIN, PT_DONE };
 
 struct ptest {
     struct probe_srv *srv;
@@ -106,19 +106,50 @@ put_u64(uint8_t *p, uint64_t v)
     }
 }
 
-/* Upload finished (EOF, limit or deadline): report what arrived. */
 static void
-up_report(struct ptest *t)
+on_report_written(uv_write_t *w, int status)
+{
+    struct ptest *t = w->data;
+
+    free(w);
+    if (status < 0)
+        pt_close(t);
+}
+
+/* Upload finished: report what arrived. At the client's EOF (or the
+ * deadline) the report ends the test; at the byte limit the client is
+ * still sending, so the rest is read and dropped until its EOF (bounded by
+ * the timer): closing with unread data would reset the connection before
+ * the client has read the report. */
+static void
+up_report(struct ptest *t, int eof)
 {
     uint64_t us = t->bytes > 0 ? (t->t_last - t->t_first) / 1000 : 0;
+    uv_write_t *w;
+    uv_buf_t b;
 
     if (t->state != PT_UP)
         return;
-    t->state = PT_DONE;
-    uv_read_stop((uv_stream_t *)&t->tcp);
     put_u64(t->reply, t->bytes);
     put_u64(t->reply + 8, us);
-    send_then_close(t, t->reply, PROBE_REPORT_LEN);
+    if (eof) {
+        t->state = PT_DONE;
+        uv_read_stop((uv_stream_t *)&t->tcp);
+        send_then_close(t, t->reply, PROBE_REPORT_LEN);
+        return;
+    }
+    t->state = PT_DRAIN;
+    b = uv_buf_init((char *)t->reply, PROBE_REPORT_LEN);
+    w = malloc(sizeof(*w));
+    if (w == NULL) {
+        pt_close(t);
+        return;
+    }
+    w->data = t;
+    if (uv_write(w, (uv_stream_t *)&t->tcp, &b, 1, on_report_written) != 0) {
+        free(w);
+        pt_close(t);
+    }
 }
 
 static void
@@ -213,7 +244,7 @@ on_timer(uv_timer_t *h)
         pt_close(t); /* no request in time */
         break;
     case PT_UP:
-        up_report(t);
+        up_report(t, 1);
         break;
     case PT_DOWN:
         down_pump(t); /* sees the deadline and ends the stream */
@@ -301,11 +332,13 @@ on_read(uv_stream_t *st, ssize_t n, const uv_buf_t *b)
 
     if (n < 0) {
         if (t->state == PT_UP)
-            up_report(t);
+            up_report(t, 1);
         else
             pt_close(t);
         return;
     }
+    if (t->state == PT_DRAIN)
+        return;
     if (t->state == PT_REQ) {
         k = PROBE_REQ_LEN - t->reqlen;
         if ((size_t)n < k)
@@ -330,7 +363,7 @@ on_read(uv_stream_t *st, ssize_t n, const uv_buf_t *b)
         t->t_last = now;
         t->bytes += (size_t)n - off;
         if (t->bytes >= t->limit)
-            up_report(t);
+            up_report(t, 0);
     }
 }
 
