@@ -238,6 +238,31 @@ school_section(sqlite3 *db, struct csv_writer *w,
     return rc == SQLITE_DONE ? 0 : -EIO;
 }
 
+/* The exact required share, in words ("2 of 3", "3分之2", "all"): written
+ * as "2/3" a spreadsheet would turn it into a date. */
+static void
+share_words(const struct report_opts *o, long long num, long long den,
+            char *buf, size_t len)
+{
+    long long a = num, b = den, t;
+
+    while (b != 0) {
+        t = a % b;
+        a = b;
+        b = t;
+    }
+    if (a > 1) {
+        num /= a;
+        den /= a;
+    }
+    if (num == den)
+        snprintf(buf, len, "%s", o->zh ? "全部" : "all");
+    else if (o->zh)
+        snprintf(buf, len, "%lld分之%lld", den, num);
+    else
+        snprintf(buf, len, "%lld of %lld", num, den);
+}
+
 static int
 summary_section(sqlite3 *db, struct csv_writer *w,
                 const struct report_opts *o, int64_t id)
@@ -282,12 +307,8 @@ summary_section(sqlite3 *db, struct csv_writer *w,
             num(w, sqlite3_column_int64(s, (int)i));
         pct(w, sqlite3_column_int64(s, 10), sqlite3_column_int64(s, 11));
         pct(w, sqlite3_column_int64(s, 12), sqlite3_column_int64(s, 13));
-        /* The exact fraction, as words: "2/3" would become a date. */
-        snprintf(buf, sizeof(buf), o->zh ? "%lld分之%lld" : "%lld of %lld",
-                 o->zh ? (long long)sqlite3_column_int64(s, 13)
-                       : (long long)sqlite3_column_int64(s, 12),
-                 o->zh ? (long long)sqlite3_column_int64(s, 12)
-                       : (long long)sqlite3_column_int64(s, 13));
+        share_words(o, sqlite3_column_int64(s, 12),
+                    sqlite3_column_int64(s, 13), buf, sizeof(buf));
         csv_write_text(w, buf);
         csv_write_text(w, tr(o, col(s, 14)));
         csv_write_text(w, col(s, 15));
