@@ -3,7 +3,7 @@
 # common/ code) for a router CPU with Debian's cross toolchain, into
 # OUT (a build dir of its own), and writes OUT/classband-agent.stripped.
 #
-# Usage: tests/cross/build.sh ARCH OUT      (ARCH: arm64, armhf, mipsel)
+# Usage: tests/cross/build.sh ARCH OUT  (ARCH: arm64, armhf, mipsel, s390x)
 # Needs gcc-<triplet> (gcc-aarch64-linux-gnu, gcc-arm-linux-gnueabihf,
 # gcc-mipsel-linux-gnu). Libraries come from the multiarch -dev packages
 # when they are installed, else from a sysroot that tests/cross/sysroot.sh
@@ -17,7 +17,10 @@ case "$arch" in
 arm64)  triplet=aarch64-linux-gnu ;;
 armhf)  triplet=arm-linux-gnueabihf ;;
 mipsel) triplet=mipsel-linux-gnu ;;
-*) echo "cross: unknown architecture $arch (arm64, armhf, mipsel)" >&2
+# Not a router CPU: big-endian, standing in for the big-endian MIPS routers
+# (OpenWrt ath79, lantiq) that Debian no longer builds libraries for.
+s390x)  triplet=s390x-linux-gnu ;;
+*) echo "cross: unknown architecture $arch (arm64, armhf, mipsel, s390x)" >&2
    exit 2 ;;
 esac
 cc=$triplet-gcc
