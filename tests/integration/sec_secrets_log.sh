@@ -147,9 +147,22 @@ CONF
         { cat "$T/wrong.out"; fail "a wrong credential was accepted"; }
     check "agent --snmp-once -v, wrong credentials vs snmpd" "$T/wrong.out"
 
-    # the daemon: capture on lo (root) or not, polling every second
-    timeout -s INT 5 "$A" -v -c "$T/wrong.conf" > "$T/run.out" 2>&1
-    grep -q 'snmp' "$T/run.out" || { cat "$T/run.out"; fail "agent daemon logged nothing about SNMP"; }
+    # The daemon, polling every second. Its collector is a listener that
+    # accepts and stays silent, so the uplink waits for an ACK instead of
+    # reconnecting (a reconnect is not what this test is about).
+    python3 -c 'import socket, sys, time
+s = socket.socket(); s.bind(("127.0.0.1", 0)); s.listen(4)
+print(s.getsockname()[1], flush=True)
+c = s.accept(); time.sleep(30)' > "$T/sink.port" &
+    PIDS="$PIDS $!"
+    i=0
+    while [ ! -s "$T/sink.port" ] && [ $i -lt 50 ]; do sleep 0.1; i=$((i + 1)); done
+    sed "s/^collector .*/collector 127.0.0.1:$(cat "$T/sink.port")/" "$T/wrong.conf" > "$T/run.conf"
+    timeout -s INT 5 "$A" -v -c "$T/run.conf" > "$T/run.out" 2>&1
+    rc=$?
+    [ $rc -eq 0 ] || [ $rc -eq 124 ] || { cat "$T/run.out"; fail "agent daemon exited $rc"; }
+    [ "$(grep -c 'snmp.*: \(auth\|comm\|priv\|user\)' "$T/run.out")" -ge 4 ] ||
+        { cat "$T/run.out"; fail "agent daemon did not report the four failing targets"; }
     check "agent daemon -v, 5 s polling with wrong credentials" "$T/run.out"
 else
     echo "note: snmpd/snmpget not installed; wrong-credential runs skipped"
