@@ -320,7 +320,7 @@ walk(struct pollctx *c, const uint32_t *root, size_t rootlen, walk_cb fn,
 {
     oid cur[MAX_OID_LEN], oroot[MAX_OID_LEN];
     size_t curlen = rootlen, rows = 0;
-    int rc;
+    int rc, shrunk = 0;
 
     if (rootlen > MAX_OID_LEN)
         return -EINVAL;
@@ -344,6 +344,16 @@ walk(struct pollctx *c, const uint32_t *root, size_t rootlen, walk_cb fn,
             return 0; /* v1: end of the MIB view */
         if (rc == -EMSGSIZE && c->rep > 1) {
             c->rep /= 2;
+            continue;
+        }
+        /* A device that answered earlier in this poll and now times out
+         * on a GETBULK is likely dropping an answer too big for one
+         * datagram (some agents do not send tooBig): retry smaller, at
+         * most twice per walk. */
+        if (rc == -ETIMEDOUT && c->answered && c->rep > 1 && shrunk < 2) {
+            c->rep = c->rep > 4 ? c->rep / 4 : 1;
+            shrunk++;
+            c->r->error[0] = '\0';
             continue;
         }
         if (rc != 0)

@@ -7,6 +7,7 @@
 # samples in the right states (AP by name and glob: up; an AP in no
 # table: missing). Also reports the agent's peak resident memory.
 . "$(dirname "$0")/../lib.sh"
+umask 077   # config files hold communities: the agent refuses group/world-readable ones
 
 [ "$(id -u)" = 0 ] || skip "snmp_e2e: the agent needs root to capture on lo"
 for c in snmpsimd snmpbulkwalk snmpget sqlite3; do

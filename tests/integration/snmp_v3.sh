@@ -6,6 +6,7 @@
 # wrong privacy key and an unknown user must each fail with a clear
 # message; secrets given as env: must work and never be printed.
 . "$(dirname "$0")/../lib.sh"
+umask 077   # config files hold communities: the agent refuses group/world-readable ones
 
 for c in snmpd snmpget snmpbulkwalk jq; do
     command -v $c > /dev/null || skip "snmp_v3: $c not installed"
