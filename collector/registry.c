@@ -717,12 +717,56 @@ check_subnets(struct regsheet *sh, const char *v, char *norm, size_t len)
     return 0;
 }
 
+/* The agent's class map refuses a prefix or VLAN that maps to two
+ * classes, and drops a pushed map with errors: so within one school every
+ * prefix and VLAN of the file is unique, checked here with the line of
+ * the first use. net's RETURNING gives the first holder of the key. */
+static void
+unique_nets(struct imp *im, sqlite3_stmt *net, const char *subnets,
+            long long vlan)
+{
+    struct regsheet *sh = &im->sh;
+    char buf[1024], key[64], *tok, *save = NULL;
+    int col;
+
+    snprintf(buf, sizeof(buf), "%s", subnets);
+    tok = strtok_r(buf, " ", &save);
+    for (;;) {
+        if (tok != NULL) {
+            snprintf(key, sizeof(key), "net:%s", tok);
+            col = C_SUBNETS;
+        } else if (vlan > 0) {
+            snprintf(key, sizeof(key), "vlan:%lld", vlan);
+            col = C_VLAN;
+            vlan = 0;
+        } else {
+            break;
+        }
+        bind_text(net, 1, regsheet_get(sh, C_SCHOOL));
+        bind_text(net, 2, key);
+        bind_text(net, 3, regsheet_get(sh, C_CLASS));
+        sqlite3_bind_int64(net, 4, (long long)sh->rd.fields[0].line);
+        if (sqlite3_step(net) == SQLITE_ROW &&
+            sqlite3_column_int64(net, 1) != (long long)sh->rd.fields[0].line)
+            regsheet_error(sh, col, "%s %s is already used by class \"%s\" "
+                           "on line %lld (an agent cannot map it to two "
+                           "classes)", col == C_VLAN ? "VLAN" : "prefix",
+                           key + (col == C_VLAN ? 5 : 4),
+                           (const char *)sqlite3_column_text(net, 0),
+                           (long long)sqlite3_column_int64(net, 1));
+        sqlite3_reset(net);
+        sqlite3_clear_bindings(net);
+        if (tok != NULL)
+            tok = strtok_r(NULL, " ", &save);
+    }
+}
+
 static int
 import_classes(struct imp *im)
 {
     struct regsheet *sh = &im->sh;
     sqlite3_stmt *up = NULL, *ex = NULL, *seen = NULL, *sch = NULL,
-                 *del = NULL;
+                 *del = NULL, *net = NULL;
     const char *kind, *v;
     char list[160], subnets[1024];
     long long vlan = 0;
@@ -738,7 +782,10 @@ import_classes(struct imp *im)
              &ex) != 0 ||
         prep(im, "SELECT 1 FROM schools WHERE code = ?1", &sch) != 0 ||
         prep(im, "INSERT INTO temp.regseen (school, key) VALUES (?1, ?2)",
-             &seen) != 0)
+             &seen) != 0 ||
+        prep(im, "INSERT INTO temp.regnet (school, key, class, line) VALUES "
+             "(?1, ?2, ?3, ?4) ON CONFLICT (school, key) DO UPDATE SET "
+             "line = line RETURNING class, line", &net) != 0)
         goto out;
     while ((rc = regsheet_next(sh)) == 1) {
         im->res->rows++;
@@ -767,6 +814,8 @@ import_classes(struct imp *im)
         if (!hasvlan && regsheet_get(sh, C_SUBNETS)[0] == '\0')
             regsheet_error(sh, C_SUBNETS, "a class needs subnets, a vlan, "
                            "or both");
+        if (sh->nerr == nerr && !im->dberr)
+            unique_nets(im, net, subnets, hasvlan ? vlan : 0);
         if (sh->nerr != nerr || im->dberr)
             continue;
         bind_text(seen, 1, regsheet_get(sh, C_SCHOOL));
@@ -809,6 +858,7 @@ out:
     sqlite3_finalize(sch);
     sqlite3_finalize(seen);
     sqlite3_finalize(del);
+    sqlite3_finalize(net);
     return 0;
 }
 
@@ -1102,7 +1152,11 @@ import(struct storage *st, enum registry_kind kind, const char *name,
     if (sqlite3_exec(im.db,
                      "CREATE TEMP TABLE IF NOT EXISTS regseen (school TEXT, "
                      "key TEXT, PRIMARY KEY (school, key)); "
-                     "BEGIN IMMEDIATE; DELETE FROM temp.regseen",
+                     "CREATE TEMP TABLE IF NOT EXISTS regnet (school TEXT, "
+                     "key TEXT, class TEXT, line INTEGER, PRIMARY KEY "
+                     "(school, key)); "
+                     "BEGIN IMMEDIATE; DELETE FROM temp.regseen; "
+                     "DELETE FROM temp.regnet",
                      NULL, NULL, NULL) != SQLITE_OK) {
         log_warnx("registry: begin: %s", sqlite3_errmsg(im.db));
         rc = -EIO;

@@ -310,6 +310,38 @@ chinese_class_ids_are_kept_and_separators_refused(void **state)
 }
 
 static void
+a_vlan_or_prefix_of_two_classes_is_refused_at_the_second(void **state)
+{
+    struct fx *fx = *state;
+    struct registry_result res;
+    /* The agent's class map refuses both (the fuzzer found it). */
+    const char *bad =
+        "school,class,name,kind,subnets,vlan\n"
+        "HF001,a,A,classroom,10.9.0.0/24,100\n"
+        "HF001,b,B,classroom,,100\n"
+        "HF001,c,C,classroom,10.9.0.0/24,\n"
+        "HF004,d,D,classroom,10.9.0.0/24,100\n";
+    char *msg = NULL;
+    size_t len = 0;
+    FILE *errs = open_memstream(&msg, &len);
+
+    assert_int_equal(registry_import_file(fx->st, REGISTRY_SCHOOLS,
+                                          data("schools.csv"),
+                                          TEXTCONV_AUTO, stderr, &res), 0);
+    assert_int_equal(registry_import_buf(fx->st, REGISTRY_CLASSES, "v.csv",
+                                         bad, strlen(bad), TEXTCONV_AUTO,
+                                         errs, &res), -EINVAL);
+    fclose(errs);
+    assert_non_null(strstr(msg, "v.csv:3:22: vlan: VLAN 100 is already used "
+                                "by class \"a\" on line 2"));
+    assert_non_null(strstr(msg, "v.csv:4:21: subnets: prefix 10.9.0.0/24 is "
+                                "already used by class \"a\" on line 2"));
+    /* Another school may use the same VLAN and prefix. */
+    assert_null(strstr(msg, "v.csv:5:"));
+    free(msg);
+}
+
+static void
 area_map_lists_each_ap_with_the_required_flag(void **state)
 {
     struct fx *fx = *state;
@@ -376,6 +408,9 @@ main(void)
             teardown),
         cmocka_unit_test_setup_teardown(
             chinese_class_ids_are_kept_and_separators_refused, setup,
+            teardown),
+        cmocka_unit_test_setup_teardown(
+            a_vlan_or_prefix_of_two_classes_is_refused_at_the_second, setup,
             teardown),
         cmocka_unit_test_setup_teardown(
             area_map_lists_each_ap_with_the_required_flag, setup, teardown),
