@@ -84,6 +84,13 @@ check "aruba neighbours" "$(db "SELECT neighbours FROM snmp_poll WHERE target='a
     "$(snmpbulkwalk -v2c -c arubaos -On $H 1.3.6.1.2.1.4.22.1.2 | grep -c '^\.1\.3\.6\.1\.2\.1\.4\.22\.1\.2\.')"
 check "huawei AP by name" "$(db "SELECT name || ' ' || status FROM snmp_ap WHERE target='huawei' LIMIT 1")" \
     "$(snmpbulkwalk -v2c -c vrp_ac6605-26 -Oqv $H 1.3.6.1.4.1.2011.6.139.13.3.3.1.4 | tr -d '"') 1"
+# Counters: no delta on the first poll; recorded counters are static, so
+# every later delta is 0 (never a spike, never NULL without a reason).
+check "first poll: no traffic deltas" "$(db "SELECT COUNT(*) FROM snmp_if WHERE target='aruba' AND ts=$ts AND in_bytes IS NOT NULL")" 0
+ts2=$(db "SELECT MIN(ts) FROM snmp_poll WHERE target='aruba' AND state=1 AND ts > $ts")
+check "second poll: zero deltas on every interface with counters" \
+    "$(db "SELECT COUNT(*) FROM snmp_if WHERE target='aruba' AND ts=$ts2 AND in_bytes = 0 AND out_bytes = 0")" \
+    "$(snmpbulkwalk -v2c -c arubaos -On $H 1.3.6.1.2.1.31.1.1.1.6 | grep -c '^\.1\.3\.6\.1\.2\.1\.31\.1\.1\.1\.6\.')"
 last=$(db "SELECT MAX(ts) FROM wifi_area_sample")
 check "area by glob" "$(db "SELECT state FROM wifi_area_sample WHERE area='lib' AND ts=$last")" 1
 check "area by name" "$(db "SELECT state FROM wifi_area_sample WHERE area='hall' AND ts=$last")" 1

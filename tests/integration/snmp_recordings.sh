@@ -253,6 +253,9 @@ for f in "$REC"/*.snmprec; do
     check "$c ifHighSpeed per interface" "$(cmp -s "$T/speed.agent" "$T/speed.oracle" && echo same || echo differ)" same
     up=$(snmpbulkwalk -v2c -c $c -On -Oe -Cr25 $H $IFOPER 2>/dev/null | awk '$NF == 1' | wc -l)
     check "$c interfaces up" "$(J '[.targets[0].interfaces[] | select(.status == "up")] | length')" "$up"
+    # 64-bit counters where both ifHCInOctets and ifHCOutOctets answer.
+    hc=$( { idx $c 1.3.6.1.2.1.31.1.1.1.6 1; idx $c 1.3.6.1.2.1.31.1.1.1.10 1; } | sort | uniq -d | wc -l)
+    check "$c interfaces with 64-bit counters" "$(J '[.targets[0].interfaces[] | select(.hc_counters)] | length')" "$hc"
     n=$(rows $c 1.3.6.1.2.1.4.35.1.4)
     [ "$n" -gt 0 ] || n=$(rows $c 1.3.6.1.2.1.4.22.1.2)
     check "$c neighbours" "$(J '.targets[0].neighbours')" "$n"
