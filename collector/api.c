@@ -685,6 +685,11 @@ h_school(struct req *r, const char *code)
             json_decref(o);
             return fail(r, 400, "from must be before to");
         }
+        /* metrics walk the period day by day: bound it */
+        if (to - from > 400 * 86400) {
+            json_decref(o);
+            return fail(r, 400, "at most 400 days of metrics per request");
+        }
         mx = school_metrics(r, code, district, from, to);
         if (mx == NULL) {
             json_decref(o);
@@ -1438,7 +1443,18 @@ set_error(struct api_resp *out, const struct api_err *e)
 {
     json_t *j = json_pack("{s:s, s:i}", "error", e->msg, "status",
                           e->status);
+    char msg[sizeof(e->msg)];
+    size_t i;
 
+    if (j == NULL) {
+        /* the message quotes client bytes that are not UTF-8: keep the
+         * ASCII of it rather than fail the answer */
+        for (i = 0; e->msg[i] != '\0' && i < sizeof(msg) - 1; i++)
+            msg[i] = (unsigned char)e->msg[i] >= 0x80 ||
+                     (unsigned char)e->msg[i] < 0x20 ? '?' : e->msg[i];
+        msg[i] = '\0';
+        j = json_pack("{s:s, s:i}", "error", msg, "status", e->status);
+    }
     if (j == NULL)
         return -ENOMEM;
     return set_json(out, e->status, j);

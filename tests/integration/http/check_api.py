@@ -191,6 +191,10 @@ if ev_row and ev_row[0][0] is not None:
 get("/api/v1/schools/NOPE", "/schools/{code}", expect=404)
 get("/api/v1/schools/bad%20code", "/schools/{code}", expect=404)
 get("/api/v1/schools/%s?from=2020-12-12&to=2020-11-23" % code, "/schools/{code}", expect=400)
+get("/api/v1/schools/%s?from=2000-01-01&to=2020-11-23" % code, "/schools/{code}", expect=400)
+# bytes that are not UTF-8 in a path: a clean JSON error, not a broken answer
+s, h, b = get("/api/v1/evaluations/%FF%FE", "/evaluations/{id}", expect=404)
+check(json.loads(b)["status"] == 404, "non-UTF-8 path bytes give a JSON 404")
 
 # ---------------------------------------------------------------- series
 ser = jget("/schools/%s/series?bucket=day&from=2020-11-23&to=2020-12-12" % code, "/schools/{code}/series")
