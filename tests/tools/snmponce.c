@@ -69,10 +69,29 @@ on_records(void *arg, const uint8_t *rec, size_t len, uint32_t n)
             }
             st->polls++;
             printf("poll %u target=%s state=%u aps=%u up=%u duration_ms=%u "
-                   "records=%u bytes=%zu rss_kb=%ld\n",
+                   "records=%u bytes=%zu rss_kb=%ld rebooted=%u\n",
                    st->polls, p.target, p.state, p.aps, p.aps_up,
-                   p.duration_ms, n, len, rss_kb("VmRSS:"));
+                   p.duration_ms, n, len, rss_kb("VmRSS:"), p.rebooted);
             fflush(stdout);
+        } else if (type == WIRE_REC_SNMP_IF) {
+            struct wire_snmp_if f;
+            if (wire_snmp_if_decode(&body, &f) != 0) {
+                fprintf(stderr, "snmponce: bad interface record\n");
+                exit(1);
+            }
+            /* "-" for no delta; counters as the collector would get them */
+            printf("if target=%s index=%u name=%s hc=%d nodelta=%d "
+                   "elapsed=%u in=", f.target, f.ifindex, f.name,
+                   (f.flags & WIRE_SNMP_IF_HC) != 0,
+                   (f.flags & WIRE_SNMP_IF_DISC) != 0, f.elapsed_s);
+            if (f.in_bytes == WIRE_UNKNOWN)
+                printf("- out=");
+            else
+                printf("%llu out=", (unsigned long long)f.in_bytes);
+            if (f.out_bytes == WIRE_UNKNOWN)
+                printf("-\n");
+            else
+                printf("%llu\n", (unsigned long long)f.out_bytes);
         } else if (type == WIRE_REC_SNMP_AREA) {
             struct wire_snmp_area a;
             static const char *names[] = {"?", "up", "down", "missing",
