@@ -8,13 +8,12 @@
 # than http_max_conns, HTTPS with the collector's own TLS, and the refusal
 # to serve a non-loopback address without a token.
 . "$(dirname "$0")/http/common.sh"
-python3 -c 'import jsonschema, yaml' 2>/dev/null ||
-    skip "python3-jsonschema / python3-yaml not installed"
+[ -n "$PY" ] || skip "python3-jsonschema / python3-yaml not installed"
 
 noc_district
 noc_start "http_cors_origin https://noc.example" "http_timeout 2" \
     "http_max_conns 16"
-COLLECTOR=$C python3 tests/integration/http/check_api.py "$DB" "$URL" "$TOKEN" \
+COLLECTOR=$C "$PY" tests/integration/http/check_api.py "$DB" "$URL" "$TOKEN" \
     docs/openapi.yaml || fail "API checks"
 
 # an oversized request head is refused (431), and the server lives on

@@ -25,6 +25,12 @@ C=$B/classband-collector
 [ -x "$C" ] || fail "no $C (build first)"
 command -v curl >/dev/null || skip "curl not installed"
 command -v python3 >/dev/null || skip "python3 not installed"
+# a Python with jsonschema and yaml (Debian's python3-jsonschema and
+# python3-yaml install into /usr/bin/python3, which may not be first in PATH)
+PY=""
+for p in /usr/bin/python3 python3; do
+    if "$p" -c 'import jsonschema, yaml' 2>/dev/null; then PY=$p; break; fi
+done
 DB=$T/noc.db
 
 # noc_district: schema by the collector itself, registry through `import`,
@@ -51,6 +57,7 @@ noc_start() {
     conf=$T/collector.conf
     {
         echo "listen 127.0.0.1:0"
+        echo "plaintext yes"   # the simulated agents speak plain TCP
         echo "db $DB"
         echo "http_listen 127.0.0.1:0"
         echo "http_token $TOKEN"
