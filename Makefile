@@ -22,8 +22,8 @@ CC ?= cc
 PKG_CONFIG ?= pkg-config
 VERSION := $(shell cat VERSION 2>/dev/null || echo 0.0.0)
 
-AGENT_PKGS = libpcap netsnmp libuv jansson
-COLLECTOR_PKGS = libuv sqlite3 jansson libmicrohttpd
+AGENT_PKGS = libpcap netsnmp libuv jansson libssl libcrypto
+COLLECTOR_PKGS = libuv sqlite3 jansson libmicrohttpd libssl libcrypto
 TEST_PKGS = cmocka
 
 pc_cflags = $(shell $(PKG_CONFIG) --cflags $(1) 2>/dev/null)

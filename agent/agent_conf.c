@@ -8,6 +8,7 @@
 #include "conf.h"
 #include "probe.h"
 #include "snmp.h"
+#include "tls.h"
 
 #define AT(f) CONF_AT(struct agent_conf, f)
 
@@ -139,6 +140,37 @@ key_probe(void *obj, int argc, char **argv, char *err, size_t errlen)
     return probe_conf_line(c->probe, argc, argv, err, errlen);
 }
 
+/* tls_key HEX | file:PATH: this agent's credentials from `enroll` */
+static int
+key_tls(void *obj, int argc, char **argv, char *err, size_t errlen)
+{
+    struct agent_conf *c = obj;
+
+    if (argc != 2) {
+        snprintf(err, errlen, "tls_key: want `tls_key HEX` or "
+                              "`tls_key file:PATH`");
+        return -1;
+    }
+    if (c->tls_key != NULL) {
+        snprintf(err, errlen, "tls_key: given more than once");
+        return -1;
+    }
+    if (strncmp(argv[1], "file:", 5) == 0) {
+        if (c->nsecret_files < 16)
+            c->secret_files[c->nsecret_files++] = strdup(argv[1] + 5);
+    } else {
+        uint8_t k[TLS_KEY_LEN];
+        if (tls_key_parse(argv[1], k) != 0) {
+            snprintf(err, errlen, "tls_key: not 64 hex digits (use the line "
+                                  "`classband-collector enroll` printed)");
+            return -1;
+        }
+        c->inline_secrets = 1;
+    }
+    c->tls_key = strdup(argv[1]);
+    return c->tls_key ? 0 : -1;
+}
+
 static const struct conf_key agent_keys[] = {
     {"agent_id", CONF_STR, 0, 0, AT(agent_id), NULL},
     {"school", CONF_STR, 0, 0, AT(school), NULL},
@@ -149,6 +181,8 @@ static const struct conf_key agent_keys[] = {
     {"max_devices", CONF_UINT, 256, 4000000, AT(max_devices), NULL},
     {"window", CONF_UINT, 1, 256, AT(window), NULL},
     {"user", CONF_STR, 0, 0, AT(user), NULL},
+    {"tls_key", CONF_FUNC, 0, 0, 0, key_tls},
+    {"plaintext", CONF_BOOL, 0, 0, AT(plaintext), NULL},
     {"bpf_filter", CONF_STR, 0, 0, AT(bpf_filter), NULL},
     {"buffer_kib", CONF_UINT, 64, 1048576, AT(buffer_kib), NULL},
     {"snaplen", CONF_UINT, 64, 65535, AT(snaplen), NULL},
@@ -238,6 +272,9 @@ agent_conf_free(struct agent_conf *c)
     free(c->classes);
     free(c->spool);
     free(c->user);
+    if (c->tls_key != NULL)
+        memset(c->tls_key, 0, strlen(c->tls_key));
+    free(c->tls_key);
     free(c->bpf_filter);
     for (int i = 0; i < c->nifaces; i++)
         free(c->ifaces[i]);

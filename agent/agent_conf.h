@@ -22,6 +22,8 @@ struct agent_conf {
     unsigned max_devices;  /* device table size (distinct devices/minute) */
     unsigned window;       /* batches in flight to the collector */
     char *user;            /* drop to this user after opening captures */
+    char *tls_key;         /* hex PSK, or file:PATH holding it */
+    int plaintext;         /* talk to the collector without TLS (a lab) */
     char *bpf_filter;
     unsigned buffer_kib;   /* kernel capture ring per interface */
     unsigned snaplen;

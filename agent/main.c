@@ -29,6 +29,7 @@
 #include "probe.h"
 #include "rowjson.h"
 #include "snmp.h"
+#include "tls.h"
 #include "uplink.h"
 #include "wire.h"
 
@@ -49,6 +50,7 @@ struct agent {
     int replay_done;
     struct outbox *ob;
     struct uplink *up;
+    struct tls_ctx *tls;      /* NULL: plain TCP */
     uv_timer_t tick;
     int64_t last_status_min;
     time_t started;
@@ -402,6 +404,36 @@ drop_privileges(const char *user, const char *spool, int live)
     log_info("agent: running as %s (uid %u)", user, (unsigned)pw->pw_uid);
 }
 
+/* The key of `tls_key HEX` or `tls_key file:PATH` (first line of the
+ * file). 0, or -1 after saying why on stderr. */
+static int
+load_key(const char *spec, uint8_t key[TLS_KEY_LEN])
+{
+    char line[256];
+    FILE *f;
+    int rc;
+
+    if (strncmp(spec, "file:", 5) != 0)
+        return tls_key_parse(spec, key) == 0 ? 0 : -1;
+    f = fopen(spec + 5, "r");
+    if (f == NULL) {
+        fprintf(stderr, "%s: %s\n", spec + 5, strerror(errno));
+        return -1;
+    }
+    line[0] = '\0';
+    if (fgets(line, sizeof(line), f) == NULL)
+        line[0] = '\0';
+    fclose(f);
+    line[strcspn(line, " \t\r\n")] = '\0';
+    rc = tls_key_parse(line, key);
+    memset(line, 0, sizeof(line));
+    if (rc != 0) {
+        fprintf(stderr, "%s: does not hold a 64-hex-digit key\n", spec + 5);
+        return -1;
+    }
+    return 0;
+}
+
 static uint64_t
 random_u64(void)
 {
@@ -532,6 +564,19 @@ main(int argc, char **argv)
             errors++;
         }
     }
+    if (output == NULL && a.conf.tls_key != NULL && agent_id == NULL &&
+        a.conf.agent_id == NULL) {
+        fprintf(stderr, "%s: tls_key needs the agent_id it was issued for\n",
+                cfile ? cfile : "command line");
+        errors++;
+    }
+    if (output == NULL && a.conf.tls_key == NULL && !a.conf.plaintext &&
+        cfile != NULL) {
+        fprintf(stderr, "%s: no tls_key: put in the lines `classband-collector "
+                        "enroll %s` prints, or `plaintext yes` for a lab\n",
+                cfile, a.school ? a.school : "SCHOOL");
+        errors++;
+    }
     if (replay == NULL && a.conf.nifaces == 0 && output == NULL) {
         fprintf(stderr, "%s: no `interface` to capture on (or --replay "
                         "FILE)\n", cfile ? cfile : "command line");
@@ -550,6 +595,19 @@ main(int argc, char **argv)
     if (!a.replay && spool == NULL)
         spool = DEFAULT_SPOOL;
 
+    /* the key file may be readable by root only: read it before the drop */
+    if (!a.output && a.conf.tls_key != NULL) {
+        uint8_t key[TLS_KEY_LEN];
+        const char *id = agent_id ? agent_id : a.conf.agent_id;
+        if (load_key(a.conf.tls_key, key) != 0 ||
+            tls_ctx_client(id, key, &a.tls) != 0)
+            fatalx("agent: cannot set up TLS with tls_key");
+        memset(key, 0, sizeof(key));
+    } else if (!a.output) {
+        log_warnx("agent: talking to the collector over plain TCP, "
+                  "unauthenticated (%s): lab use only",
+                  a.conf.plaintext ? "plaintext yes" : "no config file");
+    }
     a.loop = uv_default_loop();
     a.started = time(NULL);
     signal(SIGPIPE, SIG_IGN);
@@ -609,6 +667,7 @@ main(int argc, char **argv)
         outbox_src(a.ob, &src);
         memset(&uo, 0, sizeof(uo));
         uo.collector = collector;
+        uo.tls = a.tls;
         uo.window = a.conf.window;
         if (gethostname(host, sizeof(host)) != 0)
             snprintf(host, sizeof(host), "agent");
@@ -643,6 +702,7 @@ main(int argc, char **argv)
     for (i = 0; i < a.ncaps; i++)
         capture_free(a.caps[i]);
     outbox_close(a.ob);
+    tls_ctx_free(a.tls);
     buf_free(&a.recs);
     uv_loop_close(a.loop);
     agent_conf_free(&a.conf);

@@ -8,10 +8,11 @@
 #include "addr.h"
 #include "buf.h"
 #include "log.h"
+#include "tls.h"
 #include "uplink.h"
 
-enum up_state { UP_IDLE, UP_CONNECTING, UP_HELLO_SENT, UP_STREAMING,
-                UP_STOPPED };
+enum up_state { UP_IDLE, UP_CONNECTING, UP_TLS, UP_HELLO_SENT,
+                UP_STREAMING, UP_STOPPED };
 
 struct uplink {
     uv_loop_t *loop;
@@ -31,6 +32,8 @@ struct uplink {
     unsigned inflight;
     unsigned backoff_ms;
     int handles;              /* open handles, for freeing */
+    struct tls_conn *tls;     /* this connection's session, with o.tls */
+    uint8_t cipher[65536];    /* ciphertext read buffer */
 };
 
 struct up_wreq {
@@ -65,6 +68,8 @@ up_reset(struct uplink *u, const char *why)
         uv_close((uv_handle_t *)u->tcp, tcp_close_cb);
         u->tcp = NULL;
     }
+    tls_conn_free(u->tls);
+    u->tls = NULL;
     buf_reset(&u->rbuf);
     u->state = UP_IDLE;
     u->inflight = 0;
@@ -87,12 +92,14 @@ write_cb(uv_write_t *req, int status)
 }
 
 static int
-up_write(struct uplink *u, const struct buf *f)
+up_write_raw(struct uplink *u, const struct buf *f)
 {
     struct up_wreq *wr;
     uv_buf_t b;
     int rc;
 
+    if (f->len == 0)
+        return 0;
     wr = malloc(sizeof(*wr) + f->len);
     if (wr == NULL)
         return -ENOMEM;
@@ -102,6 +109,38 @@ up_write(struct uplink *u, const struct buf *f)
     if (rc != 0)
         free(wr);
     return rc;
+}
+
+/* A frame to the collector, encrypted when the link uses TLS. */
+static int
+up_write(struct uplink *u, const struct buf *f)
+{
+    struct buf c;
+    int rc;
+
+    if (u->tls == NULL)
+        return up_write_raw(u, f);
+    buf_init(&c, f->len + 4096);
+    rc = tls_conn_write(u->tls, f->p, f->len, &c);
+    if (rc == 0)
+        rc = up_write_raw(u, &c);
+    buf_free(&c);
+    return rc;
+}
+
+static int
+send_hello(struct uplink *u)
+{
+    struct buf hello;
+    uint8_t mem[2048];
+
+    hello = (struct buf){mem, 0, sizeof(mem), sizeof(mem), 0};
+    u->o.hello.stream = u->src.stream;
+    if (wire_hello_encode(&hello, &u->o.hello) != 0 ||
+        up_write(u, &hello) != 0)
+        return -1;
+    u->state = UP_HELLO_SENT;
+    return 0;
 }
 
 static void
@@ -196,6 +235,10 @@ alloc_cb(uv_handle_t *h, size_t hint, uv_buf_t *b)
     struct uplink *u = h->data;
 
     (void)hint;
+    if (u->tls != NULL) {
+        *b = uv_buf_init((char *)u->cipher, sizeof(u->cipher));
+        return;
+    }
     if (buf_reserve(&u->rbuf, 4096) != 0) {
         *b = uv_buf_init(NULL, 0);
         return;
@@ -213,13 +256,34 @@ read_cb(uv_stream_t *s, ssize_t n, const uv_buf_t *b)
     size_t off = 0;
     ssize_t k;
 
-    (void)b;
     if (n < 0) {
         up_reset(u, n == UV_EOF ? "collector closed the connection"
                                 : uv_strerror((int)n));
         return;
     }
-    u->rbuf.len += (size_t)n;
+    if (u->tls != NULL) {
+        struct buf out;
+        const char *twhy = NULL;
+        int rc;
+
+        buf_init(&out, 1u << 20);
+        rc = tls_conn_feed(u->tls, (const uint8_t *)b->base, (size_t)n,
+                           &u->rbuf, &out, &twhy);
+        if (up_write_raw(u, &out) != 0)
+            rc = -EIO;
+        buf_free(&out);
+        if (rc != 0) {
+            up_reset(u, twhy ? twhy : "TLS error");
+            return;
+        }
+        if (u->state == UP_TLS && tls_conn_ready(u->tls) &&
+            send_hello(u) != 0) {
+            up_reset(u, "cannot send HELLO");
+            return;
+        }
+    } else {
+        u->rbuf.len += (size_t)n;
+    }
     while (u->state == UP_HELLO_SENT || u->state == UP_STREAMING) {
         k = wire_decode(u->rbuf.p + off, u->rbuf.len - off, WIRE_MAX_PAYLOAD,
                         &m, &why);
@@ -240,8 +304,8 @@ static void
 connect_cb(uv_connect_t *req, int status)
 {
     struct uplink *u = req->data;
-    struct buf hello;
-    uint8_t mem[2048];
+    struct buf out;
+    int rc;
 
     if (u->state != UP_CONNECTING)
         return;
@@ -250,15 +314,29 @@ connect_cb(uv_connect_t *req, int status)
         return;
     }
     uv_tcp_nodelay(u->tcp, 1);
-    hello = (struct buf){mem, 0, sizeof(mem), sizeof(mem), 0};
-    u->o.hello.stream = u->src.stream;
-    if (wire_hello_encode(&hello, &u->o.hello) != 0 ||
-        up_write(u, &hello) != 0 ||
-        uv_read_start((uv_stream_t *)u->tcp, alloc_cb, read_cb) != 0) {
-        up_reset(u, "cannot send HELLO");
+    if (uv_read_start((uv_stream_t *)u->tcp, alloc_cb, read_cb) != 0) {
+        up_reset(u, "cannot read");
         return;
     }
-    u->state = UP_HELLO_SENT;
+    if (u->o.tls == NULL) {
+        if (send_hello(u) != 0)
+            up_reset(u, "cannot send HELLO");
+        return;
+    }
+    /* TLS first; HELLO goes once the collector has proven it knows our
+     * key (read_cb) */
+    if (tls_conn_new(u->o.tls, &u->tls) != 0) {
+        up_reset(u, "out of memory");
+        return;
+    }
+    u->state = UP_TLS;
+    buf_init(&out, 65536);
+    rc = tls_conn_start(u->tls, &out);
+    if (rc == 0)
+        rc = up_write_raw(u, &out);
+    buf_free(&out);
+    if (rc != 0)
+        up_reset(u, "TLS handshake could not start");
 }
 
 static void
@@ -357,6 +435,8 @@ uplink_stop(struct uplink *u)
         uv_close((uv_handle_t *)u->tcp, tcp_close_cb);
         u->tcp = NULL;
     }
+    tls_conn_free(u->tls);
+    u->tls = NULL;
     u->state = UP_STOPPED;
     uv_timer_stop(&u->timer);
     uv_close((uv_handle_t *)&u->timer, timer_close_cb);

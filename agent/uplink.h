@@ -29,8 +29,11 @@ struct uplink_src {
     void (*ack)(void *ctx, uint64_t seq);
 };
 
+struct tls_ctx;
+
 struct uplink_opts {
     const char *collector;   /* HOST:PORT */
+    struct tls_ctx *tls;     /* NULL: plain TCP (a lab) */
     struct wire_hello hello; /* stream is filled from the source */
     unsigned window;         /* batches in flight */
     unsigned backoff_min_ms, backoff_max_ms;

@@ -43,6 +43,8 @@ static const struct conf_key collector_keys[] = {
     {"frame_timeout", CONF_UINT, 1, 3600, AT(frame_timeout), NULL},
     {"max_agent_kbps", CONF_UINT, 0, 10000000, AT(max_agent_kbps), NULL},
     {"config_check", CONF_UINT, 1, 86400, AT(config_check), NULL},
+    {"plaintext", CONF_BOOL, 0, 0, AT(plaintext), NULL},
+    {"keys_reload", CONF_UINT, 1, 86400, AT(keys_reload), NULL},
     {"group_commit", CONF_UINT, 1, 100000, AT(group_commit), NULL},
     {"retention_days", CONF_UINT, 0, 36500, AT(retention_days), NULL},
     {"rollup_interval", CONF_UINT, 1, 86400, AT(rollup_interval), NULL},
@@ -74,6 +76,7 @@ collector_conf_defaults(struct collector_conf *c)
     c->frame_timeout = 30;
     c->max_agent_kbps = 4096;
     c->config_check = 60;
+    c->keys_reload = 30;
     c->group_commit = 512;
     c->http_threads = 2;
     c->http_max_conns = 128;
@@ -121,6 +124,8 @@ collector_conf_print(const struct collector_conf *c, FILE *out)
     fprintf(out, "frame_timeout %u\n", c->frame_timeout);
     fprintf(out, "max_agent_kbps %u\n", c->max_agent_kbps);
     fprintf(out, "config_check %u\n", c->config_check);
+    fprintf(out, "plaintext %s\n", c->plaintext ? "yes" : "no");
+    fprintf(out, "keys_reload %u\n", c->keys_reload);
     fprintf(out, "group_commit %u\n", c->group_commit);
     fprintf(out, "retention_days %u\n", c->retention_days);
     fprintf(out, "rollup_interval %u\n", c->rollup_interval);

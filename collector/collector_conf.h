@@ -16,6 +16,8 @@ struct collector_conf {
     unsigned frame_timeout;  /* seconds a half-received frame may stall */
     unsigned max_agent_kbps; /* KiB/s read per agent connection; 0 none */
     unsigned config_check;   /* seconds between registry checks per agent */
+    int plaintext;           /* agents over plain TCP (a lab) */
+    unsigned keys_reload;    /* seconds between credential reloads */
     unsigned group_commit; /* batches per transaction at most */
     unsigned retention_days;  /* raw minute rows kept; 0 forever */
     unsigned rollup_interval; /* seconds between rollup passes */

@@ -16,6 +16,7 @@
 #include "collector_conf.h"
 #include "conf.h"
 #include "http.h"
+#include "keys.h"
 #include "log.h"
 #include "probe_srv.h"
 #include "rollup.h"
@@ -23,6 +24,7 @@
 #include "server.h"
 #include "storage.h"
 #include "timeutil.h"
+#include "tls.h"
 #include "writer.h"
 
 static void
@@ -35,6 +37,9 @@ usage(FILE *f)
         "[--from T] [--to T]\n"
         "       classband-collector rollup --db FILE [--retention-days N] "
         "[--now T]\n"
+        "       classband-collector enroll SCHOOL --db FILE [--agent-id ID] "
+        "[--days N | --expires T]\n"
+        "       classband-collector enroll --revoke AGENT_ID --db FILE\n"
         "       classband-collector import schools|classes|areas FILE.csv "
         "--db FILE [--encoding auto|utf-8|gbk]\n"
         "       classband-collector pack load FILE --db FILE\n"
@@ -60,7 +65,58 @@ struct serve_ctx {
     struct http_live live;      /* agent-side figures for /metrics */
     uv_timer_t live_timer;
     struct probe_srv *probe;    /* NULL when probe_listen is unset */
+    struct tls_ctx *tls;        /* NULL: plain TCP */
+    struct keyring *ring;       /* agent credentials, swapped on reload */
+    uv_timer_t keys_timer;
+    uv_work_t keys_work;
+    struct keyring *new_ring;
+    const char *db;
+    int keys_busy;
 };
+
+/* The keyring is reloaded in a worker thread (it reads the database) and
+ * swapped in on the loop, so a handshake never waits on the disk. */
+static void
+keys_work_cb(uv_work_t *w)
+{
+    struct serve_ctx *x = w->data;
+
+    if (keyring_load(x->db, &x->new_ring) != 0)
+        x->new_ring = NULL;
+}
+
+static void
+keys_after_cb(uv_work_t *w, int status)
+{
+    struct serve_ctx *x = w->data;
+
+    x->keys_busy = 0;
+    if (status != 0 || x->new_ring == NULL)
+        return;
+    if (keyring_size(x->new_ring) != keyring_size(x->ring))
+        log_info("collector: %zu agent credentials loaded",
+                 keyring_size(x->new_ring));
+    keyring_free(x->ring);
+    x->ring = x->new_ring;
+    x->new_ring = NULL;
+    if (x->stopping) {
+        keyring_free(x->ring);
+        x->ring = NULL;
+    }
+}
+
+static void
+on_keys_timer(uv_timer_t *t)
+{
+    struct serve_ctx *x = t->data;
+
+    if (x->keys_busy || x->stopping)
+        return;
+    x->keys_work.data = x;
+    if (uv_queue_work(x->loop, &x->keys_work, keys_work_cb,
+                      keys_after_cb) == 0)
+        x->keys_busy = 1;
+}
 
 /* The writer's done callback: notes the commit latency for /metrics, then
  * hands the job to the server (which may free it). */
@@ -102,6 +158,10 @@ on_signal(uv_signal_t *h, int signum)
     writer_stop(x->w);
     rollup_stop(x->rollup);
     x->rollup = NULL;
+    if (x->tls != NULL) {
+        uv_timer_stop(&x->keys_timer);
+        uv_close((uv_handle_t *)&x->keys_timer, NULL);
+    }
     if (x->http != NULL)
         uv_close((uv_handle_t *)&x->live_timer, NULL);
     uv_close((uv_handle_t *)&x->sigint, NULL);
@@ -182,7 +242,28 @@ cmd_serve(int argc, char **argv)
     if ((rc = writer_start(x.loop, st, conf.group_commit, serve_job_done,
                            &x, &x.w)) != 0)
         fatalx("collector: writer thread: %s", strerror(-rc));
+    x.db = conf.db;
+    if (cfile == NULL || conf.plaintext) {
+        log_warnx("collector: agents connect over plain TCP, unauthenticated "
+                  "(%s): lab use only", cfile == NULL ? "no config file"
+                                                      : "plaintext yes");
+    } else {
+        if ((rc = keyring_load(conf.db, &x.ring)) != 0)
+            fatalx("collector: cannot read agent credentials from %s",
+                   conf.db);
+        if (tls_ctx_server(keyring_lookup, &x.ring, &x.tls) != 0)
+            fatalx("collector: cannot set up TLS");
+        log_info("collector: TLS 1.3 with per-agent keys; %zu agents "
+                 "enrolled", keyring_size(x.ring));
+        uv_timer_init(x.loop, &x.keys_timer);
+        x.keys_timer.data = &x;
+        uv_timer_start(&x.keys_timer, on_keys_timer,
+                       (uint64_t)conf.keys_reload * 1000,
+                       (uint64_t)conf.keys_reload * 1000);
+    }
     memset(&so, 0, sizeof(so));
+    so.tls = x.tls;
+    so.ring = &x.ring;
     so.listen = conf.listen;
     so.max_frame = (size_t)conf.max_frame_kb * 1024;
     so.max_inflight = conf.max_inflight;
@@ -237,6 +318,8 @@ cmd_serve(int argc, char **argv)
     log_info("collector: version %s listening on %s (port %d), db %s",
              CLASSBAND_VERSION, conf.listen, server_port(x.srv), conf.db);
     uv_run(x.loop, UV_RUN_DEFAULT);
+    tls_ctx_free(x.tls);
+    keyring_free(x.ring);
     http_stop(x.http);
     server_free(x.srv);
     uv_loop_close(x.loop);
@@ -357,6 +440,98 @@ cmd_rollup(int argc, char **argv)
     return rc == 0 ? 0 : 1;
 }
 
+/* enroll SCHOOL --db FILE [--agent-id ID] [--days N]: issues credentials
+ * and prints the lines to put on the school's router. */
+static int
+cmd_enroll(int argc, char **argv)
+{
+    static const struct option opts[] = {
+        {"db", required_argument, NULL, 'd'},
+        {"agent-id", required_argument, NULL, 'i'},
+        {"days", required_argument, NULL, 'D'},
+        {"expires", required_argument, NULL, 'e'},
+        {"revoke", no_argument, NULL, 'r'},
+        {"help", no_argument, NULL, 'h'},
+        {NULL, 0, NULL, 0},
+    };
+    struct storage *st;
+    const char *db = NULL, *school, *agent_id = NULL;
+    char hex[2 * TLS_KEY_LEN + 1], idbuf[TLS_IDENTITY_MAX + 1];
+    unsigned long long days = 0;
+    int64_t expires = 0;
+    int ch, rc, revoke = 0;
+
+    while ((ch = getopt_long(argc, argv, "d:i:D:e:rh", opts, NULL)) != -1) {
+        switch (ch) {
+        case 'd': db = optarg; break;
+        case 'i': agent_id = optarg; break;
+        case 'D':
+            if (conf_parse_u64(optarg, 1, 36500, &days) != 0) {
+                fprintf(stderr, "enroll: bad --days %s\n", optarg);
+                return 2;
+            }
+            expires = (int64_t)time(NULL) + (int64_t)days * 86400;
+            break;
+        case 'e':
+            if (timeutil_parse(optarg, &expires) != 0) {
+                fprintf(stderr, "enroll: bad --expires %s\n", optarg);
+                return 2;
+            }
+            break;
+        case 'r': revoke = 1; break;
+        case 'h': usage(stdout); return 0;
+        default: usage(stderr); return 2;
+        }
+    }
+    if (db == NULL || optind != argc - 1) {
+        usage(stderr);
+        return 2;
+    }
+    school = argv[optind];
+    log_init("classband-collector", 0, 0);
+    if (storage_open(db, &st) != 0)
+        return 1;
+    if (revoke) {
+        /* `enroll --revoke ID`: the argument is the agent id */
+        rc = keys_revoke(st, school);
+        storage_close(st);
+        if (rc != 0) {
+            fprintf(stderr, "enroll: no agent \"%s\" to revoke\n", school);
+            return 1;
+        }
+        printf("revoked %s; the collector refuses it within its "
+               "keys_reload period\n", school);
+        return 0;
+    }
+    if (agent_id == NULL) {
+        /* SCHOOL-xxxxxxxx: a second router of the same school gets its own
+         * id (the random part comes from a throw-away key) */
+        uint8_t scratch[TLS_KEY_LEN];
+        if (tls_key_new(scratch, hex) != 0) {
+            storage_close(st);
+            return 1;
+        }
+        snprintf(idbuf, sizeof(idbuf), "%s-%.8s", school, hex);
+        agent_id = idbuf;
+    }
+    rc = keys_enroll(st, school, agent_id, expires, hex);
+    storage_close(st);
+    if (rc != 0) {
+        fprintf(stderr, "enroll: cannot store the credentials\n");
+        return 1;
+    }
+    printf("# classband agent credentials for school %s (agent %s)%s\n",
+           school, agent_id, expires ? "" : ", no expiry");
+    printf("# Put these lines into the agent's config (agent.conf) on the "
+           "school's router,\n# make the file readable by root and the "
+           "agent only (chmod 640, group classband),\n# and restart the "
+           "agent. Keep the key secret: it lets its holder write\n# this "
+           "school's figures.\n");
+    printf("agent_id %s\nschool %s\ntls_key %s\n", agent_id, school, hex);
+    memset(hex, 0, sizeof(hex));
+    return 0;
+}
+
 /* Subcommands. Modules add their entry here. */
 static const struct {
     const char *name;
@@ -365,6 +540,7 @@ static const struct {
     {"serve", cmd_serve},
     {"query", cmd_query},
     {"rollup", cmd_rollup},
+    {"enroll", cmd_enroll},
     /* compliance subcommands (collector/cli_compliance.c) go below */
     {"import", cli_import},
     {"calendar", cli_calendar},

@@ -10,8 +10,10 @@
 
 #include "addr.h"
 #include "buf.h"
+#include "keys.h"
 #include "log.h"
 #include "server.h"
+#include "tls.h"
 
 enum conn_state { C_WAIT_HELLO, C_HELLO_PENDING, C_READY, C_CLOSING };
 
@@ -21,6 +23,7 @@ struct conn {
     struct conn *prev, *next;
     enum conn_state state;
     struct buf rbuf;
+    struct tls_conn *tls;   /* NULL on a plaintext listener */
     struct wire_hello hello;
     char peer[64];
     unsigned refs;        /* writer jobs in flight + 1 while the handle lives */
@@ -40,6 +43,7 @@ struct server {
     struct server_opts o;
     struct writer *w;
     uv_tcp_t listener;
+    uint8_t cipher[65536];
     uv_timer_t sweep;
     struct conn *conns;
     int stopped;
@@ -63,6 +67,7 @@ conn_unref(struct conn *c)
     if (--c->refs > 0)
         return;
     buf_free(&c->rbuf);
+    tls_conn_free(c->tls);
     free(c);
 }
 
@@ -73,13 +78,35 @@ write_cb(uv_write_t *req, int status)
     free(req);
 }
 
+static void conn_write_raw(struct conn *c, const struct buf *bytes);
+
+/* Sends one frame, through TLS when the listener has it. */
 static void
 conn_send(struct conn *c, const struct buf *frame)
+{
+    struct buf cipher;
+
+    if (c->state == C_CLOSING || frame->err)
+        return;
+    if (c->tls == NULL) {
+        conn_write_raw(c, frame);
+        return;
+    }
+    if (!tls_conn_ready(c->tls))
+        return; /* nothing may be said before the peer is authenticated */
+    buf_init(&cipher, frame->len + 4096);
+    if (tls_conn_write(c->tls, frame->p, frame->len, &cipher) == 0)
+        conn_write_raw(c, &cipher);
+    buf_free(&cipher);
+}
+
+static void
+conn_write_raw(struct conn *c, const struct buf *frame)
 {
     struct wreq *wr;
     uv_buf_t b;
 
-    if (c->state == C_CLOSING || frame->err)
+    if (c->state == C_CLOSING || frame->err || frame->len == 0)
         return;
     wr = malloc(sizeof(*wr) + frame->len);
     if (wr == NULL) {
@@ -202,6 +229,12 @@ alloc_cb(uv_handle_t *h, size_t hint, uv_buf_t *out)
     size_t room = 65536;
 
     (void)hint;
+    if (c->tls != NULL) {
+        /* ciphertext is decrypted into rbuf as soon as it arrives, so one
+         * buffer serves every TLS connection of the loop */
+        *out = uv_buf_init((char *)c->srv->cipher, sizeof(c->srv->cipher));
+        return;
+    }
     /* Never grow past one whole frame: the header check in wire_decode
      * rejects a longer one before its payload is buffered. */
     if (c->rbuf.max - c->rbuf.len < room)
@@ -249,7 +282,24 @@ read_cb(uv_stream_t *s, ssize_t n, const uv_buf_t *b)
         conn_close(c, NULL);
         return;
     }
-    c->rbuf.len += (size_t)n;
+    if (c->tls != NULL) {
+        struct buf out;
+        const char *why = NULL;
+        int rc;
+
+        buf_init(&out, 1u << 20);
+        rc = tls_conn_feed(c->tls, (const uint8_t *)b->base, (size_t)n,
+                           &c->rbuf, &out, &why);
+        conn_write_raw(c, &out);
+        buf_free(&out);
+        if (rc != 0) {
+            c->srv->stats.frames_rejected++;
+            conn_close(c, why ? why : "TLS error");
+            return;
+        }
+    } else {
+        c->rbuf.len += (size_t)n;
+    }
     c->srv->stats.bytes_in += (uint64_t)n;
     c->last_active = uv_now(c->srv->loop);
     c->bytes_this_sec += (uint64_t)n;
@@ -304,6 +354,21 @@ conn_frame(struct conn *c, const struct wire_msg *m)
             memset(&c->hello, 0, sizeof(c->hello));
             conn_close(c, why);
             return -1;
+        }
+        if (c->tls != NULL) {
+            /* the key decides who this is: an agent may write only as the
+             * agent and for the school its credentials were issued for */
+            const char *id = tls_conn_identity(c->tls);
+            const char *school = keyring_school(*c->srv->o.ring, id);
+            if (strcmp(id, c->hello.agent_id) != 0) {
+                conn_close(c, "HELLO agent id does not match its "
+                              "credentials");
+                return -1;
+            }
+            if (school == NULL || strcmp(school, c->hello.school) != 0) {
+                conn_close(c, "credentials are for another school");
+                return -1;
+            }
         }
         j = calloc(1, sizeof(*j));
         if (j == NULL) {
@@ -467,7 +532,13 @@ on_connection(uv_stream_t *ls, int status)
         return;
     c->srv = s;
     c->refs = 1;
-    buf_init(&c->rbuf, WIRE_HDR_LEN + s->o.max_frame);
+    /* with TLS a read may decrypt to a whole record more than one frame */
+    buf_init(&c->rbuf, WIRE_HDR_LEN + s->o.max_frame +
+                           (s->o.tls != NULL ? sizeof(s->cipher) + 1024 : 0));
+    if (s->o.tls != NULL && tls_conn_new(s->o.tls, &c->tls) != 0) {
+        free(c);
+        return;
+    }
     uv_tcp_init(s->loop, &c->tcp);
     c->tcp.data = c;
     if (uv_accept(ls, (uv_stream_t *)&c->tcp) != 0) {

@@ -16,7 +16,12 @@
 
 #include "writer.h"
 
+struct tls_ctx;
+struct keyring;
+
 struct server_opts {
+    struct tls_ctx *tls;      /* NULL: plain TCP (a lab) */
+    struct keyring **ring;    /* with tls: identity -> school binding */
     const char *listen;       /* "HOST:PORT"; IPv6 as "[::1]:PORT" */
     size_t max_frame;         /* payload bytes; <= WIRE_MAX_PAYLOAD */
     unsigned max_inflight;    /* batches per connection awaiting commit */

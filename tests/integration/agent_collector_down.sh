@@ -21,6 +21,7 @@ DEAD=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); pr
 cat > "$T/a.conf" <<CONF
 school SEC01
 collector 127.0.0.1:$DEAD
+plaintext yes
 spool $T/spool
 interface lo
 class a 10.1.1.0/24

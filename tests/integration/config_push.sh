@@ -29,7 +29,7 @@ CSV
 C="$B/classband-collector"
 $C import schools "$T/schools.csv" --db "$T/c.db" > /dev/null || fail "import schools"
 $C import classes "$T/classes1.csv" --db "$T/c.db" > /dev/null || fail "import classes"
-printf 'db %s\nconfig_check 1\n' "$T/c.db" > "$T/c.conf"
+printf 'db %s\nconfig_check 1\nplaintext yes\n' "$T/c.db" > "$T/c.conf"
 
 $NS "$C" serve -c "$T/c.conf" --listen 127.0.0.1:0 > "$T/coll.log" 2>&1 &
 PIDS="$PIDS $!"
@@ -42,6 +42,7 @@ done
 cat > "$T/a.conf" <<CONF
 school PUSH1
 collector 127.0.0.1:$port
+plaintext yes
 interface lo
 class placeholder 192.0.2.0/24
 spool $T/spool

@@ -7,6 +7,7 @@
 
 cat > "$T/c.conf" <<CONF
 db $T/c.db
+plaintext yes
 hello_timeout 1
 frame_timeout 2
 max_agent_kbps 1

@@ -101,6 +101,7 @@ conf() {
         echo "school $sch"
         echo "agent_id agent-$sch"
         echo "collector 127.0.0.1:$PORT"
+        echo "plaintext yes"
         echo "spool $T/spool-$sch"
         echo "interface g0"
         echo "interface g1"

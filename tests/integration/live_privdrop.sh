@@ -54,6 +54,7 @@ cat > "$T/agent.conf" <<EOF2
 school PRIV
 agent_id priv-agent
 collector 127.0.0.1:$PORT
+plaintext yes
 spool $T/spool
 interface g0
 user nobody
@@ -93,7 +94,7 @@ wait $APID || { cat "$T/agent.log"; fail "agent exit status"; }
 python3 -c 'import struct,sys; sys.stdout.buffer.write(struct.pack("<IHHiIII",0xa1b2c3d4,2,4,0,0,65535,1))' > "$T/empty.pcap"
 chmod 644 "$T/empty.pcap"
 timeout 20 ip netns exec "$GW" "$B/classband-agent" -c "$T/agent.conf" \
-    --replay "$T/empty.pcap" > "$T/drain.log" 2>&1 || { cat "$T/drain.log"; fail "drain"; }
+    --replay "$T/empty.pcap" > "$T/drain.log" 2>&1 || { cat "$T/drain.log" "$T/coll.log"; fail "drain"; }
 want=$(python3 -c 'import json,sys; r=json.load(open(sys.argv[1])); print(r["ip_bytes"], r["pkts"])' "$T/sent")
 got=$(sqlite3 "$T/c.db" "SELECT sum(bytes_up), sum(pkts_up) FROM class_minute WHERE school='PRIV' AND class='k1'" | tr '|' ' ')
 echo "trafgen: $want; stored: $got"

@@ -37,7 +37,7 @@ ip netns exec "$SCH" tc qdisc add dev a0 root tbf rate 50mbit burst 32kb latency
 ip netns exec "$DIS" tc qdisc add dev c0 root tbf rate 50mbit burst 32kb latency 100ms ||
     skip "live_probe: tc tbf not available"
 
-printf 'probe_listen 10.9.0.2:0\nprobe_max_tests 1\nprobe_max_seconds 10\n' > "$T/coll.conf"
+printf 'plaintext yes\nprobe_listen 10.9.0.2:0\nprobe_max_tests 1\nprobe_max_seconds 10\n' > "$T/coll.conf"
 ip netns exec "$DIS" "$B/classband-collector" serve -c "$T/coll.conf" \
     --listen 10.9.0.2:0 --db "$T/c.db" > "$T/coll.log" 2>&1 &
 CPID=$!
@@ -56,6 +56,7 @@ cat > "$T/agent.conf" <<EOF
 school PROBE
 agent_id probe-agent
 collector 10.9.0.2:$PORT
+plaintext yes
 spool $T/spool
 interface a0
 local 10.8.0.0/16
@@ -98,7 +99,7 @@ kill -TERM $APID
 wait $APID || { cat "$T/agent.log"; fail "agent exit status"; }
 python3 -c 'import struct,sys; sys.stdout.buffer.write(struct.pack("<IHHiIII",0xa1b2c3d4,2,4,0,0,65535,1))' > "$T/empty.pcap"
 timeout 20 ip netns exec "$SCH" "$B/classband-agent" -c "$T/agent.conf" \
-    --replay "$T/empty.pcap" > "$T/drain.log" 2>&1 || { cat "$T/drain.log"; fail "drain"; }
+    --replay "$T/empty.pcap" > "$T/drain.log" 2>&1 || { cat "$T/drain.log" "$T/coll.log"; fail "drain"; }
 LINK=$(ip netns exec "$SCH" cat /sys/class/net/a0/speed 2>/dev/null || echo -1)
 
 python3 - "$T/c.db" "$PPORT" "$LINK" <<'PY' || fail "probe results"

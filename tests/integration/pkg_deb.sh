@@ -128,10 +128,12 @@ for p in $(shuf -i 20000-45000 -n 20); do
 done
 [ $port -ne 0 ] || { echo "FAIL: no free port"; exit 1; }
 sed -i "s/^listen .*/listen 127.0.0.1:$port/" /etc/classband/collector.conf
+echo "plaintext yes" >> /etc/classband/collector.conf
 cp "$tmp/classes.csv" /etc/classband/classes.csv
 cat >> /etc/classband/agent.conf <<EOF
 school      PKGTEST1
 collector   127.0.0.1:$port
+plaintext   yes
 classes     /etc/classband/classes.csv
 interface   lo
 EOF

@@ -52,6 +52,7 @@ base() {
     cat <<CONF
 school SEC01
 collector 127.0.0.1:9
+plaintext yes
 spool $T/spool
 interface lo
 class a 10.1.1.0/24

@@ -69,6 +69,7 @@ check() {
 cat > "$T/agent.conf" <<CONF
 school SEC01
 collector 127.0.0.1:$DEAD
+plaintext yes
 spool $T/spool
 interface lo
 class "一年级1班" 10.1.1.0/24
@@ -83,6 +84,7 @@ check "agent -n -v" "$T/n.out"
 cat > "$T/bad.conf" <<CONF
 school SEC01
 collector 127.0.0.1:$DEAD
+plaintext yes
 interface lo
 class a 10.1.1.0/24
 snmp_targte wlc v2c:Bad1-$$-s3cr3t@127.0.0.1
@@ -133,6 +135,7 @@ CONF
     cat > "$T/wrong.conf" <<CONF
 school SEC01
 collector 127.0.0.1:$DEAD
+plaintext yes
 spool $T/spool2
 interface lo
 class a 10.1.1.0/24

@@ -38,6 +38,7 @@ cat > "$T/agent.conf" <<CONF
 agent_id snmp-e2e
 school S1
 collector 127.0.0.1:$COLLECTOR_PORT
+plaintext yes
 spool $T/spool
 interface lo
 class c1 10.0.0.0/8
