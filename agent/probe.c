@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "addr.h"
 #include "buf.h"
@@ -50,6 +51,8 @@ struct probe_set {
     struct target targets[MAX_TARGETS];
     int ntargets;
     unsigned reach_interval;
+    unsigned retries;        /* after "busy", at 1-5 minute intervals */
+    unsigned spread;         /* scheduled start: random delay up to this */
     /* run time */
     uv_loop_t *loop;
     uv_timer_t tick;
@@ -62,6 +65,8 @@ struct probe_set {
     time_t next_reach;
     int64_t reach_minute;
     struct cap_conn *cap;    /* the running capacity probe, or NULL */
+    time_t cap_at;           /* a delayed start or retry is due, or 0 */
+    unsigned tries;          /* busy answers in this scheduled run */
     struct wire_probe_capacity res;
     struct reach_conn *reach; /* in flight */
 };
@@ -69,7 +74,7 @@ struct probe_set {
 const char *const probe_conf_keys[] = {
     "probe_schedule", "probe_seconds", "probe_collector",
     "probe_startup_delay", "wan_interface", "reach_target",
-    "reach_interval", NULL,
+    "reach_interval", "probe_retries", "probe_spread", NULL,
 };
 
 struct probe_set *
@@ -83,6 +88,8 @@ probe_set_new(void)
     p->nsched = 1;
     p->seconds = 5;
     p->reach_interval = 30;
+    p->retries = 10;
+    p->spread = 600;
     p->last_sched_min = -1;
     return p;
 }
@@ -169,6 +176,20 @@ probe_conf_line(struct probe_set *p, int argc, char **argv, char *err,
     if (strcmp(k, "reach_interval") == 0) {
         if (parse_uint(argv[1], 1, 3600, &p->reach_interval) != 0) {
             snprintf(err, errlen, "reach_interval: 1..3600 seconds");
+            return -1;
+        }
+        return 0;
+    }
+    if (strcmp(k, "probe_retries") == 0) {
+        if (parse_uint(argv[1], 0, 100, &p->retries) != 0) {
+            snprintf(err, errlen, "probe_retries: 0..100");
+            return -1;
+        }
+        return 0;
+    }
+    if (strcmp(k, "probe_spread") == 0) {
+        if (parse_uint(argv[1], 0, 3600, &p->spread) != 0) {
+            snprintf(err, errlen, "probe_spread: 0..3600 seconds");
             return -1;
         }
         return 0;
@@ -276,6 +297,16 @@ cap_finish(struct probe_set *p)
     struct buf b = {mem, 0, sizeof(mem), sizeof(mem), 0};
     struct wire_probe_capacity *r = &p->res;
 
+    /* a district's agents share few test slots: busy is not a result,
+     * try again in 1 to 5 minutes */
+    if (r->status == WIRE_PROBE_BUSY && p->tries < p->retries) {
+        p->tries++;
+        p->cap_at = time(NULL) + 60 + (time_t)(random() % 240);
+        log_info("probe: %s busy; retry %u of %u in %lld s", r->target,
+                 p->tries, p->retries,
+                 (long long)(p->cap_at - time(NULL)));
+        return;
+    }
     if (wire_probe_capacity_put(&b, r) == 0)
         emit(p, b.p, b.len, 1);
     if (r->status == WIRE_PROBE_OK)
@@ -717,14 +748,22 @@ on_tick(uv_timer_t *h)
     if (p->startup_delay > 0 && !p->startup_done &&
         now >= p->t_start + (time_t)p->startup_delay) {
         p->startup_done = 1;
+        p->tries = 0;
+        probe_capacity_now(p);
+    }
+    if (p->cap_at != 0 && now >= p->cap_at && p->cap == NULL) {
+        p->cap_at = 0;
         probe_capacity_now(p);
     }
     localtime_r(&now, &lt);
     mod = lt.tm_hour * 60 + lt.tm_min;
     for (i = 0; i < p->nsched; i++)
         if (p->sched[i] == mod && p->last_sched_min != mod) {
+            /* spread the district's agents over a few minutes */
             p->last_sched_min = mod;
-            probe_capacity_now(p);
+            p->tries = 0;
+            p->cap_at = now + (p->spread > 0 ? (time_t)(random() %
+                                                       p->spread) : 0);
         }
 }
 
@@ -738,6 +777,7 @@ probe_start(struct probe_set *p, uv_loop_t *loop, probe_emit_cb cb,
     p->cb = cb;
     p->arg = arg;
     p->t_start = time(NULL);
+    srandom((unsigned)p->t_start ^ (unsigned)getpid());
     p->reach_minute = (int64_t)p->t_start / 60 * 60;
     p->next_reach = p->t_start;
     if ((rc = uv_timer_init(loop, &p->tick)) != 0)

@@ -9,7 +9,10 @@
  * the collector counts what arrives), then download for as long (the agent
  * counts). The result, with the WAN link speed the OS reports for
  * `wan_interface IF` (/sys/class/net/IF/speed), is one PROBE_CAPACITY
- * record.
+ * record. A scheduled start is delayed by a random 0..`probe_spread`
+ * seconds (default 600) so a district's agents do not all start at once;
+ * an endpoint that answers "busy" is tried again 1-5 minutes later, up to
+ * `probe_retries` times (default 10), and only the final outcome is sent.
  *
  * Reachability (item 6): every `reach_interval` seconds (default 30) a TCP
  * connect to each `reach_target tcp:HOST:PORT` (repeatable, numeric

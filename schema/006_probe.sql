@@ -83,10 +83,10 @@ SELECT s.code AS school,
        p.link_mbps,
        min(p.up_mbps, p.down_mbps) AS probe_mbps,
        p.ts AS probe_ts,
-       nullif(min(coalesce(s.contracted_kbps / 1000.0, 1e18),
-                  coalesce(p.link_mbps, 1e18),
-                  coalesce(min(p.up_mbps, p.down_mbps), 1e18)), 1e18)
-                                   AS capacity_mbps,
+       CAST(nullif(min(coalesce(s.contracted_kbps / 1000.0, 1e18),
+                       coalesce(p.link_mbps, 1e18),
+                       coalesce(min(p.up_mbps, p.down_mbps), 1e18)), 1e18)
+            AS REAL)               AS capacity_mbps,
        CASE WHEN s.contracted_kbps IS NULL OR p.up_mbps IS NULL
                  OR p.down_mbps IS NULL THEN NULL
             WHEN min(p.up_mbps, p.down_mbps) < 0.8 * s.contracted_kbps / 1000.0

@@ -290,6 +290,40 @@ completeness_view_flags_shortfall_and_treats_reset_as_unknown(void **state)
     sqlite3_close(db);
 }
 
+static void
+capacity_is_the_lowest_evidence_and_a_weak_probe_is_flagged(void **state)
+{
+    sqlite3 *db = schema_db();
+    char row[512];
+
+    (void)state;
+    /* A: contracted 100, link 1000, latest good probe 70 up / 95 down
+     * (an older, faster probe and a later failed one do not count);
+     * B: contracted 50, link 40, probe 48/49; C: contracted only */
+    assert_int_equal(sqlite3_exec(db,
+        "INSERT INTO schools (code, name, district, region, type, students,"
+        " teachers, classes, contracted_kbps, updated) VALUES"
+        " ('A', 'a', 'd', 'urban', 'primary', 1, 1, 1, 100000, 0),"
+        " ('B', 'b', 'd', 'urban', 'primary', 1, 1, 1, 50000, 0),"
+        " ('C', 'c', 'd', 'urban', 'primary', 1, 1, 1, 20000, 0);"
+        "INSERT INTO probe_capacity (ts, school, agent_id, target, wan_if,"
+        " link_mbps, status, error, up_bytes, up_ms, up_mbps, down_bytes,"
+        " down_ms, down_mbps) VALUES"
+        " (100, 'A', 'a', 't', 'w', 1000, 0, '', 1, 1, 99.0, 1, 1, 99.0),"
+        " (200, 'A', 'a', 't', 'w', 1000, 0, '', 1, 1, 70.0, 1, 1, 95.0),"
+        " (300, 'A', 'a', 't', 'w', 1000, 3, 'busy', 0, 0, NULL, 0, 0, NULL),"
+        " (200, 'B', 'b', 't', 'w', 40, 0, '', 1, 1, 48.0, 1, 1, 49.0)",
+        NULL, NULL, NULL), SQLITE_OK);
+    sql_row(db, "SELECT group_concat(school || ':' || coalesce(capacity_mbps,"
+                " 'NULL') || ':' || coalesce(probe_mbps, 'NULL') || ':' ||"
+                " coalesce(probe_flag, 'NULL'), ' ') FROM (SELECT * FROM"
+                " capacity_evidence ORDER BY school)", row, sizeof(row));
+    /* A: 70 < 80% of 100 -> flagged; B: link 40 is the lowest, probe 48
+     * is 96% of 50 -> not flagged; C: contracted only, nothing to flag */
+    assert_string_equal(row, "A:70.0:70.0:1 B:40.0:48.0:0 C:20.0:NULL:NULL");
+    sqlite3_close(db);
+}
+
 /* --- a real probe on loopback ------------------------------------------ */
 
 struct got {
@@ -337,6 +371,7 @@ capacity_probe_runs_against_the_endpoint_and_a_second_is_busy(void **state)
         assert_int_equal(line(g.sets[i], "probe_collector", addr), 0);
         assert_int_equal(line(g.sets[i], "probe_seconds", "1"), 0);
         assert_int_equal(line(g.sets[i], "wan_interface", "lo"), 0);
+        assert_int_equal(line(g.sets[i], "probe_retries", "0"), 0);
         assert_int_equal(probe_start(g.sets[i], &loop, on_records, &g), 0);
         probe_capacity_now(g.sets[i]);
     }
@@ -377,6 +412,8 @@ main(void)
         cmocka_unit_test(records_are_stored_with_unknowns_as_null),
         cmocka_unit_test(
             completeness_view_flags_shortfall_and_treats_reset_as_unknown),
+        cmocka_unit_test(
+            capacity_is_the_lowest_evidence_and_a_weak_probe_is_flagged),
         cmocka_unit_test(
             capacity_probe_runs_against_the_endpoint_and_a_second_is_busy),
     };
