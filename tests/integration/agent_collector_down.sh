@@ -1,23 +1,15 @@
 #!/bin/sh
-# agent_collector_down (PENDING: fails until agent/uplink.c is fixed; move
-# to tests/integration/ then). An agent whose collector is down must keep
-# running and retrying, spooling meanwhile: a collector outage must not take
-# the agents down. Found by sec_conf_perms: the agent died with SIGSEGV on
-# its first reconnect, ~0.5 s after "connection refused", because up_reset
-# starts the retry timer with `(uv_timer_cb)up_connect`, so up_connect gets
-# the uv_timer_t * as its struct uplink * (agent/uplink.c, up_reset).
+# agent_collector_down: an agent whose collector is down must keep running
+# and retrying, spooling meanwhile: a collector outage must not take the
+# agents down. Regression test: the agent died with SIGSEGV on its first
+# reconnect, ~0.5 s after "connection refused", because up_reset started
+# the retry timer with `(uv_timer_cb)up_connect`, so up_connect got the
+# uv_timer_t * as its struct uplink * (agent/uplink.c).
 # The agent captures on lo, so this needs root (or CAP_NET_RAW).
-set -u
-TOP=$(cd "$(dirname "$0")" && pwd)
-while [ ! -f "$TOP/Makefile" ] && [ "$TOP" != / ]; do TOP=$(dirname "$TOP"); done
-cd "$TOP" || exit 1
-B=$(cd "${BUILD:-build}" && pwd) || exit 1
-T=$(mktemp -d /tmp/classband-test.XXXXXX)
-trap 'rm -rf "$T"' EXIT INT TERM
-fail() { echo "FAIL: $*" >&2; exit 1; }
+. "$(dirname "$0")/../lib.sh"
 
-[ "$(id -u)" -eq 0 ] || { echo "agent_collector_down: needs root to capture on lo"; exit 77; }
-DEAD=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+[ "$(id -u)" -eq 0 ] || skip "agent_collector_down: needs root to capture on lo"
+DEAD=$(free_port)
 cat > "$T/a.conf" <<CONF
 school SEC01
 collector 127.0.0.1:$DEAD

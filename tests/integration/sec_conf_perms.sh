@@ -1,25 +1,14 @@
 #!/bin/sh
-# sec_conf_perms (PENDING: fails until the agent and the collector check
-# the mode of a config file holding secrets; move it to tests/integration/
-# once it passes). A config file that holds a secret (an SNMP community or
-# v3 pass phrase, an HTTP bearer token) and that other users can read must
+# sec_conf_perms: a config file that holds a secret (an SNMP community or
+# v3 pass phrase, the agent's TLS key, an HTTP bearer token) and that other
+# users can read must
 # be refused with a message naming the file and the fix; the same file at
 # mode 0600 is accepted, and a config holding no secret is accepted at
 # 0644 (no needless refusal). A pass phrase kept in a `file:` secret file
 # readable by others is refused the same way.
-# Group-readable (0640) is deliberately not tested: the packaged setup is
-# root:classband 0640 (packaging/conf/agent.conf.sample), so whether group
-# read is allowed depends on the group, a decision for the lead.
-# Works from tests/fuzz/pending/ and, once moved, from tests/integration/
-# (where `. "$(dirname "$0")/../lib.sh"` can replace these lines).
-set -u
-TOP=$(cd "$(dirname "$0")" && pwd)
-while [ ! -f "$TOP/Makefile" ] && [ "$TOP" != / ]; do TOP=$(dirname "$TOP"); done
-cd "$TOP" || exit 1
-B=$(cd "${BUILD:-build}" && pwd) || exit 1
-T=$(mktemp -d /tmp/classband-test.XXXXXX)
-trap 'rm -rf "$T"' EXIT INT TERM
-fail() { echo "FAIL: $*" >&2; exit 1; }
+# Group access (0640) is allowed: the packaged setup is root:classband
+# 0640 (packaging/conf/agent.conf.sample), so it is not tested here.
+. "$(dirname "$0")/../lib.sh"
 
 A=$B/classband-agent
 C=$B/classband-collector
@@ -90,6 +79,18 @@ CB_PRIV=env-priv-s3cr3t expect "agent, file:/env: secrets, conf 0644, secret 060
 chmod 644 "$T/auth.secret"
 CB_PRIV=env-priv-s3cr3t expect "agent, file: secret 0644" refused \
     "$T/auth.secret" "$A" -n -c "$T/ref.conf"
+
+# the agent's own TLS pre-shared key, where the agent has one
+KEY=$(od -An -N32 -tx1 /dev/urandom | tr -d ' \n')
+{ base; echo "tls_key $KEY"; } > "$T/tls.conf"
+chmod 600 "$T/tls.conf"
+if "$A" -n -c "$T/tls.conf" > "$T/out" 2>&1; then
+    expect "agent, tls_key, 0600" ok "$T/tls.conf" "$A" -n -c "$T/tls.conf"
+    chmod 644 "$T/tls.conf"
+    expect "agent, tls_key, 0644" refused "$T/tls.conf" "$A" -n -c "$T/tls.conf"
+else
+    echo "note: agent has no tls_key yet: $(head -1 "$T/out")"
+fi
 
 cat > "$T/coll.conf" <<CONF
 listen 127.0.0.1:0
