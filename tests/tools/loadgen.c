@@ -22,8 +22,9 @@
  * Usage: loadgen -a HOST:PORT [-n AGENTS] [-b BATCHES] [-c CLASSES]
  *          [-i INTERVAL_MS] [-w WINDOW] [-p PREFIX] [-D DB] [-T SECONDS]
  *          [--hold SECONDS] [--ramp MS] [--backoff-min MS]
- *          [--backoff-max MS] [-v]
- *   -i 0: every batch is ready at once (throughput benchmark)
+ *          [--backoff-max MS] [--together] [-v]
+ *   -i 0: every batch is ready at once (throughput benchmark); with
+ *         --together they are released only when every agent is connected
  *   -b 0: agents only say HELLO (idle connections, --hold to keep them) */
 #include <errno.h>
 #include <getopt.h>
@@ -94,6 +95,8 @@ struct lg {
     uint64_t batches;
     unsigned timeout_s, hold_s;
     int verbose;
+    int together;         /* -i 0: hold every batch until all said HELLO */
+    int released;
     struct lg_agent *agents;
     uv_timer_t clock, report, deadline, hold;
     uv_signal_t sigint, sigterm;
@@ -142,6 +145,7 @@ rnd(void)
 
 static void agent_connect(struct lg_agent *a);
 static void agent_pump(struct lg_agent *a);
+static void agent_produce(struct lg_agent *a, uint64_t upto);
 static void lg_check_done(struct lg *g);
 
 static double
@@ -190,6 +194,18 @@ set_live(struct lg_agent *a)
         a->lost_ms = 0;
         if (g->in_outage && g->outage_first_back == 0)
             g->outage_first_back = now;
+    }
+    if (g->nlive == g->n && g->together && !g->released) {
+        unsigned i;
+        g->released = 1;
+        printf("loadgen: all %u agents connected; releasing their "
+               "batches\n", g->n);
+        for (i = 0; i < g->n; i++) {
+            agent_produce(&g->agents[i], g->batches);
+            agent_pump(&g->agents[i]);
+        }
+        fflush(stdout);
+        return;
     }
     if (g->nlive == g->n) {
         if (g->in_outage) {
@@ -865,7 +881,7 @@ usage(void)
         "         [-i INTERVAL_MS] [-w WINDOW] [-p PREFIX] [-D DB] "
         "[-T SECONDS]\n"
         "         [--hold SECONDS] [--ramp MS] [--backoff-min MS] "
-        "[--backoff-max MS] [-v]\n");
+        "[--backoff-max MS] [--together] [-v]\n");
     exit(2);
 }
 
@@ -902,6 +918,7 @@ main(int argc, char **argv)
         {"ramp", required_argument, NULL, 'R'},
         {"backoff-min", required_argument, NULL, 'm'},
         {"backoff-max", required_argument, NULL, 'M'},
+        {"together", no_argument, NULL, 'G'},
         {"verbose", no_argument, NULL, 'v'},
         {NULL, 0, NULL, 0},
     };
@@ -936,6 +953,7 @@ main(int argc, char **argv)
         case 'R': g.ramp_ms = (unsigned)strtoul(optarg, NULL, 10); break;
         case 'm': g.backoff_min = (unsigned)strtoul(optarg, NULL, 10); break;
         case 'M': g.backoff_max = (unsigned)strtoul(optarg, NULL, 10); break;
+        case 'G': g.together = 1; break;
         case 'v': g.verbose = 1; break;
         default: usage();
         }
@@ -974,7 +992,7 @@ main(int argc, char **argv)
         /* spread the first connects like agents booting at random times */
         uv_timer_start(&a->timer, backoff_cb,
                        g.ramp_ms ? (uint64_t)i * g.ramp_ms / g.n : 0, 0);
-        if (g.interval_ms == 0)
+        if (g.interval_ms == 0 && !g.together)
             agent_produce(a, g.batches);
     }
     uv_timer_init(g.loop, &g.clock);
