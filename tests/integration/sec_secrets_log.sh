@@ -4,7 +4,8 @@
 # run the combined output is searched for every marker (grep -F, an oracle
 # that knows nothing of our code). Runs:
 #   - agent `-n -v` on a valid config holding a v2c community, v3 auth and
-#     privacy pass phrases inline, from file: and from env:;
+#     privacy pass phrases inline, from file: and from env:; and one with
+#     the agent's TLS key (run as a daemon too, its collector down);
 #   - agent `-n -v` on a config whose secret-bearing lines are each wrong
 #     in a different way (typo'd key, bad port, bad option, short pass
 #     phrase, bad protocol, duplicate, bad version, no host) - the error
@@ -80,6 +81,19 @@ CONF
 "$A" -n -v -c "$T/agent.conf" > "$T/n.out" 2>&1 ||
     { cat "$T/n.out"; fail "agent -n -v refused the valid config"; }
 check "agent -n -v" "$T/n.out"
+
+# the agent's TLS pre-shared key (64 hex digits), where the agent has one
+S_TLS=$(od -An -N32 -tx1 /dev/urandom | tr -d ' \n')
+SECRETS="$SECRETS $S_TLS"
+{ grep -v '^snmp_target' "$T/agent.conf"; echo "agent_id sec-agent-1"
+  echo "tls_key $S_TLS"; } > "$T/tls.conf"
+if "$A" -n -v -c "$T/tls.conf" > "$T/tls.out" 2>&1; then
+    check "agent -n -v, tls_key" "$T/tls.out"
+    timeout -s INT 3 "$A" -v -c "$T/tls.conf" > "$T/tls-run.out" 2>&1
+    check "agent daemon -v, tls_key, collector down" "$T/tls-run.out"
+else
+    echo "note: agent has no tls_key: $(head -1 "$T/tls.out")"
+fi
 
 cat > "$T/bad.conf" <<CONF
 school SEC01
