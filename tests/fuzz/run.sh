@@ -22,6 +22,7 @@ max_len() {
     conf) echo 8192 ;;
     registry_csv) echo 16384 ;;
     pack) echo 16384 ;;
+    api) echo 4096 ;;
     *) echo 4096 ;;
     esac
 }
