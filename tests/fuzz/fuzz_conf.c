@@ -18,6 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "agent_conf.h"
@@ -90,7 +91,9 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if (devnull == NULL) {
         if ((devnull = fopen("/dev/null", "w")) == NULL)
             abort();
-        if ((mfd = memfd_create("fuzz_conf", 0)) < 0)
+        /* 0600: a config holding secrets must not be readable by others,
+         * and the checks after that one should run too */
+        if ((mfd = memfd_create("fuzz_conf", 0)) < 0 || fchmod(mfd, 0600))
             abort();
         snprintf(mpath, sizeof(mpath), "/proc/self/fd/%d", mfd);
     }
