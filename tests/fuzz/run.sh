@@ -23,6 +23,7 @@ max_len() {
     registry_csv) echo 16384 ;;
     pack) echo 16384 ;;
     api) echo 4096 ;;
+    ingest) echo 16384 ;;
     *) echo 4096 ;;
     esac
 }
