@@ -234,3 +234,22 @@ fuzz-smoke: fuzz-build
 
 .PHONY: fuzz fuzz-build fuzz-smoke
 -include $(shell find $(FUZZ_BUILD)/obj -name '*.d' 2>/dev/null)
+
+# Issue 5 (store and forward under faults). `make bench` runs every
+# bench/*.sh, each printing a markdown table (BENCH_* variables in each
+# script's header). `make soak` runs the fault tests' long versions: the
+# same scripts as in `make test`, with bigger parameters.
+bench: tests-build
+	@for s in bench/*.sh; do echo "== $$s"; \
+		BUILD=$(BUILD) sh $$s || exit 1; done
+soak: tests-build
+	@ulimit -n 16384 2>/dev/null; st=0; \
+	FAULT_AGENTS=1000 FAULT_BATCHES=600 FAULT_INTERVAL=200 FAULT_KILLS=25 \
+		FAULT_PERIOD=4 BUILD=$(BUILD) sh tests/run.sh fault_collector_kill || st=1; \
+	FAULT_MINUTES=4000 BUILD=$(BUILD) sh tests/run.sh fault_agent_kill || st=1; \
+	FAULT_MINUTES=4000 BUILD=$(BUILD) sh tests/run.sh fault_backlog_24h || st=1; \
+	FAULT_FULL_SECS=60 BUILD=$(BUILD) sh tests/run.sh fault_disk_full || st=1; \
+	FAULT_AGENTS=2000 FAULT_BATCHES=30 FAULT_DOWN_SECS=10 BUILD=$(BUILD) \
+		sh tests/run.sh fault_restart_2000 || st=1; \
+	exit $$st
+.PHONY: bench soak
