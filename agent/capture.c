@@ -92,7 +92,10 @@ on_minute(void *arg, const struct wire_class_min *rows, size_t nrows,
             c->have_ps = 1;
         }
         if (read_if(c->ifname, &ip, &ib) == 0) {
-            if (c->have_if) {
+            /* /sys counters are 64-bit: going backwards means the interface
+             * was reset (driver reload, reboot of a bridge member), not a
+             * wrap; that minute's delta is unknown, never a spike */
+            if (c->have_if && ip >= c->if_pkts && ib >= c->if_bytes) {
                 row.if_pkts = ip - c->if_pkts;
                 row.if_bytes = ib - c->if_bytes;
             }

@@ -60,7 +60,13 @@ struct agent {
     uint32_t nrec;
     int exit_code;
     int stopping;
+    int draining;             /* live stop: waiting for the last ACKs */
+    time_t drain_until;
 };
+
+/* How long a stopping agent waits for the collector to acknowledge its
+ * last minutes; what is not acknowledged by then stays in the spool. */
+#define DRAIN_SECONDS 5
 
 static void
 usage(FILE *f)
@@ -203,6 +209,12 @@ on_tick(uv_timer_t *t)
 
     if (a->stopping)
         return;
+    if (a->draining) {
+        if (a->ob == NULL || outbox_all_acked(a->ob) ||
+            now >= a->drain_until)
+            agent_stop(a);
+        return;
+    }
     if (!a->replay) {
         for (i = 0; i < a->ncaps; i++)
             capture_tick(a->caps[i], (int64_t)now);
@@ -316,6 +328,8 @@ on_signal(uv_signal_t *h, int signum)
     log_info("agent: signal %d, stopping", signum);
     if (a->replay && (!a->replay_done || !outbox_all_acked(a->ob)))
         a->exit_code = 1;
+    if (a->draining) /* a second signal: stop now */
+        a->drain_until = 0;
     agent_stop(a);
 }
 
@@ -326,14 +340,27 @@ agent_stop(struct agent *a)
 
     if (a->stopping)
         return;
-    probe_stop(a->conf.probe); /* emits the open minute's reach counts */
-    a->stopping = 1;
-    if (!a->replay) {
-        /* the open minute is real data: spool it before leaving */
-        for (i = 0; i < a->ncaps; i++)
+    if (!a->replay && !a->draining) {
+        /* the open minute is real data: spool it, and give the collector a
+         * few seconds to acknowledge it before leaving */
+        probe_stop(a->conf.probe); /* emits the open minute's reach counts */
+        for (i = 0; i < a->ncaps; i++) {
+            uv_poll_stop(&a->polls[i]);
             capture_flush(a->caps[i]);
+        }
         flush_batch(a);
+        a->draining = 1;
+        a->drain_until = time(NULL) + DRAIN_SECONDS;
+        if (a->up != NULL && !outbox_all_acked(a->ob))
+            return; /* on_tick finishes the stop */
     }
+    if (a->replay)
+        probe_stop(a->conf.probe);
+    a->stopping = 1;
+    if (a->draining && a->ob != NULL && !outbox_all_acked(a->ob))
+        log_warnx("agent: stopping with %llu batches not yet acknowledged; "
+                  "they stay in the spool",
+                  (unsigned long long)outbox_backlog(a->ob));
     for (i = 0; i < a->ncaps; i++)
         if (!a->replay)
             uv_close((uv_handle_t *)&a->polls[i], NULL);

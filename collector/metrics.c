@@ -1044,8 +1044,8 @@ metrics_compute(struct storage *st, const char *code,
         ev->recent_days_with_data += has[d] != 0;
     }
 
-    /* Egress capacity: the lowest of the contract and the WAN link speed
-     * (no capacity probe results are stored yet). */
+    /* Egress capacity: the lowest of the contract, the WAN link speed (SNMP
+     * or the agent's OS) and the best capacity probe of the period. */
     if ((rc = link_speeds(db, code, cal, w.from, w.to, lmin, lmatch)) != 0)
         goto out;
     if ((rc = probe_capacity(db, code, w.from, w.to, &probe_kbps,
