@@ -61,6 +61,7 @@ struct agent {
     int exit_code;
     int stopping;
     int draining;             /* live stop: waiting for the last ACKs */
+    int64_t replay_clock;     /* replay: end of the last closed minute */
     time_t drain_until;
 };
 
@@ -145,6 +146,8 @@ on_minute(void *arg, const struct wire_class_min *rows, size_t n,
     struct buf tmp;
     size_t i;
 
+    if (cap != NULL && cap->minute + 60 > a->replay_clock)
+        a->replay_clock = cap->minute + 60;
     if (a->output) {
         for (i = 0; i < n; i++)
             rowjson_class(stdout, a->school, &rows[i]);
@@ -248,8 +251,22 @@ replay_step(uv_idle_t *h)
      * batches: memory (or spool) would fill for nothing */
     if (!a->output && outbox_backlog(a->ob) > 4096)
         return;
-    n = capture_run(a->caps[0], 8192);
+    if (a->snmp_running) {
+        /* SNMP follows the capture's clock: wait for the polls that are
+         * due, so their results carry the time they stand for, and read
+         * in small slices so the clock does not run far past a due time */
+        if (a->replay_clock > 0 &&
+            snmp_replay_clock(a->conf.snmp, a->replay_clock) > 0)
+            return;
+        n = capture_run(a->caps[0], 64);
+    } else {
+        n = capture_run(a->caps[0], 8192);
+    }
     if (n > 0)
+        return;
+    /* the last polls' results belong to this replay too */
+    if (n == 0 && a->snmp_running &&
+        snmp_replay_clock(a->conf.snmp, a->replay_clock) > 0)
         return;
     if (n < 0)
         a->exit_code = 1;
@@ -710,7 +727,8 @@ main(int argc, char **argv)
                  (unsigned long long)random_u64());
         if (uplink_start(a.loop, &uo, &src, on_config, &a, &a.up) != 0)
             return 1;
-        if (!a.replay && snmp_set_ntargets(a.conf.snmp) > 0) {
+        if (snmp_set_ntargets(a.conf.snmp) > 0) {
+            snmp_set_replay(a.conf.snmp, a.replay);
             if (snmp_start(a.conf.snmp, a.loop, on_snmp, &a) != 0)
                 log_warnx("agent: SNMP polling could not start");
             else

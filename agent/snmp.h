@@ -67,6 +67,16 @@ int snmp_start(struct snmp_set *s, uv_loop_t *loop, snmp_result_cb cb,
  * returns before snmp_set_free and uv_loop_close. */
 void snmp_stop(struct snmp_set *s);
 
+/* Replay (`--replay` with SNMP targets): call before snmp_start. Polls are
+ * then due by the capture's clock, fed with snmp_replay_clock, and results
+ * and area samples are stamped with it, so a replayed school day carries
+ * SNMP evidence for that day. The devices are polled for real, now; only
+ * the time stamp is the capture's. */
+void snmp_set_replay(struct snmp_set *s, int on);
+/* The capture clock reached t (unix seconds): starts the polls that are
+ * due. Returns the polls in flight; the replay waits while it is not 0. */
+int  snmp_replay_clock(struct snmp_set *s, int64_t t);
+
 /* Number of targets configured. */
 size_t snmp_set_ntargets(const struct snmp_set *s);
 
