@@ -34,7 +34,7 @@ if ! command -v "$cc" >/dev/null 2>&1; then
     echo "cross: $cc not found (apt-get install gcc-$triplet)" >&2
     exit 3
 fi
-mods="libpcap netsnmp libuv jansson sqlite3 cmocka"
+mods="libpcap netsnmp libuv jansson libssl libcrypto sqlite3 cmocka"
 
 if PKG_CONFIG_LIBDIR=/usr/lib/$triplet/pkgconfig pkg-config --exists $mods \
    2>/dev/null; then
@@ -86,8 +86,8 @@ make --no-print-directory BUILD="$out" CC="$cc" AR="$triplet-ar" \
 ver=$(cat VERSION 2>/dev/null || echo 0.0.0)
 cflags="-std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -Wshadow
     -Wstrict-prototypes -Wmissing-prototypes -Wno-unused-parameter -O2 -g $lfs
-    -Icommon -Iagent $(pkg-config --cflags libpcap netsnmp libuv jansson cmocka)"
-libs="$(pkg-config --libs libpcap netsnmp libuv jansson cmocka) -lm"
+    -Icommon -Iagent $(pkg-config --cflags libpcap netsnmp libuv jansson libssl libcrypto cmocka)"
+libs="$(pkg-config --libs libpcap netsnmp libuv jansson libssl libcrypto cmocka) -lm"
 mkdir -p "$out/tests"
 for t in $tests; do
     src=tests/$(basename "$t").c

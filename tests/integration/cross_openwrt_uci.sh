@@ -42,6 +42,12 @@ config agent 'agent'
 	option school '440306001'
 	option collector '127.0.0.1:7411'
 	option agent_id 'gw one'
+	option tls_key '00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff'
+	option probe_collector '127.0.0.1:7412'
+	option probe_schedule '02:30'
+	option wan_interface 'eth1'
+	list reach_target 'tcp:192.0.2.1:443'
+	list reach_target 'tcp:198.51.100.1:80'
 	list interface 'br-lan'
 	list interface 'eth0.2'
 	option snaplen '128'
@@ -108,6 +114,11 @@ check "generated: required and optional areas" sh -c \
     "grep -qF 'area \"Classroom 101\" required \"AP-101*\" \"aa:bb:cc:dd:ee:ff\"' $tmp/agent.conf &&
      grep -qF 'area \"Yard\" optional \"AP-YARD\"' $tmp/agent.conf"
 check "generated: promisc yes" grep -qx "promisc yes" "$tmp/agent.conf"
+check "generated: tls_key and probes" sh -c \
+    "grep -qx 'tls_key \"00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff\"' $tmp/agent.conf &&
+     grep -qx 'probe_collector \"127.0.0.1:7412\"' $tmp/agent.conf &&
+     grep -qx 'reach_target \"tcp:198.51.100.1:80\"' $tmp/agent.conf"
+check "generated: no plaintext unless asked" sh -c "! grep -q plaintext $tmp/agent.conf"
 # a broken value is caught by the agent with the generated file's line
 sed -i 's/^snaplen .*/snaplen "12"/' "$tmp/agent.conf"
 if "$agent" -n -c "$tmp/agent.conf" > /dev/null 2> "$tmp/bad.err"; then

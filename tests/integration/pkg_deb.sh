@@ -128,12 +128,20 @@ for p in $(shuf -i 20000-45000 -n 20); do
 done
 [ $port -ne 0 ] || { echo "FAIL: no free port"; exit 1; }
 sed -i "s/^listen .*/listen 127.0.0.1:$port/" /etc/classband/collector.conf
-echo "plaintext yes" >> /etc/classband/collector.conf
 cp "$tmp/classes.csv" /etc/classband/classes.csv
+db=$(sed -n 's/^db[[:space:]]\{1,\}//p' /etc/classband/collector.conf)
+# credentials the packaged way: enroll on the collector (as its user),
+# the printed lines into the agent's config (root:classband 0640)
+if ! runuser -u classband -- /usr/sbin/classband-collector enroll PKGTEST1 \
+    --db "$db" > "$tmp/enroll.out" 2> "$tmp/enroll.err"; then
+    cat "$tmp/enroll.err"; echo "FAIL: enroll"; exit 1
+fi
+check "enroll printed agent_id, school and tls_key" sh -c \
+    "grep -q '^agent_id ' $tmp/enroll.out && grep -q '^school PKGTEST1' \
+     $tmp/enroll.out && grep -q '^tls_key [0-9a-f]\{64\}\$' $tmp/enroll.out"
+grep -v '^#' "$tmp/enroll.out" >> /etc/classband/agent.conf
 cat >> /etc/classband/agent.conf <<EOF
-school      PKGTEST1
 collector   127.0.0.1:$port
-plaintext   yes
 classes     /etc/classband/classes.csv
 interface   lo
 EOF
@@ -164,7 +172,7 @@ pid1=$(ps -p 1 -o comm=)
 if [ "$pid1" = systemd ]; then
     echo "== start (systemd is PID 1: systemctl)"
     systemctl daemon-reload
-    systemctl restart classband-collector
+    systemctl restart classband-collector   # new port, new key
     check "collector unit active" systemctl is-active -q classband-collector
     systemctl start classband-agent
     sleep 3
@@ -235,18 +243,22 @@ check "the live agent (the unit's command) connected to the collector" \
 # ---- the agent reaches the collector: a replay, same command line -----------
 echo "== replay a generated capture through the installed agent"
 aexe=$(unit_val classband-agent ExecStart)
+# the same school: the key is bound to it
 # shellcheck disable=SC2086
-if run_as_unit classband-agent timeout 120 $aexe --school PKGTEST2 \
+if run_as_unit classband-agent timeout 120 $aexe \
     --replay "$tmp/school.pcap" > "$tmp/replay.log" 2>&1; then
     echo "ok:   replay finished with every batch acknowledged"
 else
     echo "FAIL: replay; its log:"; tail -n 20 "$tmp/replay.log"; fail=1
 fi
-db=$(sed -n 's/^db[[:space:]]\{1,\}//p' /etc/classband/collector.conf)
+# the capture's own minutes (the live agent's rows, if any, are today's)
+t0=$(python3 -c "import json,sys; print(json.load(open(sys.argv[1]))['start'])" \
+    "$tmp/expected.json")
 runuser -u classband -- /usr/sbin/classband-collector query --db "$db" \
-    --school PKGTEST2 > "$tmp/rows.json" 2> "$tmp/query.err" || {
+    --school PKGTEST1 --from "$t0" --to "$((t0 + 3 * 60 - 1))" \
+    > "$tmp/rows.json" 2> "$tmp/query.err" || {
     echo "FAIL: query"; cat "$tmp/query.err"; fail=1; }
-echo "      $(wc -l < "$tmp/rows.json") minute rows stored for PKGTEST2"
+echo "      $(wc -l < "$tmp/rows.json") minute rows stored for the capture"
 # stored totals per class == the generator's totals
 if python3 - "$tmp/expected.json" "$tmp/rows.json" <<'EOF'
 import json, sys

@@ -1,6 +1,6 @@
 #!/bin/sh
 # The man pages keep up with the programs: every config key in the key
-# tables (agent/agent_conf.c, the SNMP module's snmp_conf_keys,
+# tables (agent/agent_conf.c, the modules' *_conf_keys lists in agent/,
 # collector/collector_conf.c) is described in the .5 page, every long
 # option that --help prints (for the agent, the collector and each collector
 # subcommand) and every collector subcommand is in the .8 page, `--version`
@@ -27,7 +27,7 @@ has_word() { # has_word FILE WORD: WORD appears delimited in the page
 # ---- config keys ------------------------------------------------------------
 keys_of() { sed -n 's/^ *{ *"\([a-z_]*\)", *CONF_.*/\1/p' "$@"; }
 akeys="$(keys_of agent/agent_conf.c)
-$(sed -n '/snmp_conf_keys\[\] = {/,/};/p' agent/snmp.c |
+$(for f in agent/*.c; do sed -n '/_conf_keys\[\] = {/,/};/p' "$f"; done |
     grep -o '"[a-z_]*"' | tr -d '"')"
 ckeys=$(keys_of collector/collector_conf.c)
 [ -n "$akeys" ] && [ -n "$ckeys" ] || bad "no keys found in the key tables"
