@@ -1026,6 +1026,16 @@ load_profiles(struct snmp_set *s, int strict)
         log_warnx("snmp: %s; polling standard MIBs only", err);
     }
     s->profiles_loaded = 1;
+    /* A forced profile that does not exist is a config error, caught
+     * before the first poll rather than at every poll. */
+    for (size_t i = 0; i < s->nt; i++) {
+        const char *name = s->t[i]->t.profile;
+        if (name[0] != '\0' && snmp_profiles_find(&s->profiles, name) == NULL) {
+            log_warnx("snmp: target %s: no profile \"%s\" in %s",
+                      s->t[i]->t.name, name, dir);
+            return -EINVAL;
+        }
+    }
     return 0;
 }
 

@@ -453,6 +453,22 @@ a_pushed_area_map_is_evaluated_and_a_silent_target_is_unreachable(
     snmp_set_free(lr.s);
 }
 
+static void
+a_forced_profile_that_does_not_exist_stops_before_polling(void **state)
+{
+    struct snmp_set *s = snmp_set_new();
+    char err[256], dirline[600];
+    FILE *out = fopen("/dev/null", "w");
+
+    snprintf(dirline, sizeof(dirline), "snmp_profile_dir %s", profile_dir());
+    assert_int_equal(line(s, dirline, err, sizeof(err)), 0);
+    assert_int_equal(line(s, "snmp_target x v2c:a@192.0.2.1 profile nope",
+                          err, sizeof(err)), 0);
+    assert_int_equal(snmp_once(s, NULL, out), 2);
+    fclose(out);
+    snmp_set_free(s);
+}
+
 int
 main(void)
 {
@@ -471,6 +487,7 @@ main(void)
         cmocka_unit_test(snmp_records_survive_an_encode_decode_round_trip),
         cmocka_unit_test(an_oversized_record_list_fails_without_a_partial_record),
         cmocka_unit_test(a_pushed_area_map_is_evaluated_and_a_silent_target_is_unreachable),
+        cmocka_unit_test(a_forced_profile_that_does_not_exist_stops_before_polling),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
