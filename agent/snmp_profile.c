@@ -90,6 +90,21 @@ snmp_mac_parse(const uint8_t *v, size_t len, uint8_t mac[6])
         memcpy(mac, v, 6);
         return 0;
     }
+    if (len == 12) {
+        /* bare hex digits: 001b0cfb2818 */
+        for (size_t i = 0; i < 12; i++) {
+            int hi = hexval(v[i]);
+            if (hi < 0)
+                goto text;
+            if (i % 2 == 0)
+                out[i / 2] = (uint8_t)(hi << 4);
+            else
+                out[i / 2] |= (uint8_t)hi;
+        }
+        memcpy(mac, out, 6);
+        return 0;
+    }
+text:
     if (len < 11 || len >= sizeof(t))
         return -EINVAL;
     memcpy(t, v, len);

@@ -103,7 +103,7 @@ int snmp_oid_parse(const char *s, uint32_t *oid, size_t cap, size_t *len);
 void snmp_oid_format(const uint32_t *oid, size_t len, char *out, size_t cap);
 
 /* MAC from an SNMP value: 6 raw bytes, or text "0:1b:c:fb:28:18" /
- * "00-1B-0C-FB-28-18" / "001b.0cfb.2818". 0 or -EINVAL. */
+ * "00-1B-0C-FB-28-18" / "001b.0cfb.2818" / "001b0cfb2818". 0 or -EINVAL. */
 int snmp_mac_parse(const uint8_t *v, size_t len, uint8_t mac[6]);
 
 /* Status value -> SNMP_AP_UP / SNMP_AP_DOWN / SNMP_AP_UNKNOWN. */

@@ -154,7 +154,8 @@ macs_parse_from_raw_bytes_and_every_text_form(void **state)
     uint8_t m[6];
     static const uint8_t want[6] = {0x00, 0x1b, 0x0c, 0xfb, 0x28, 0x18};
     static const char *ok[] = {"0:1b:c:fb:28:18", "00:1B:0C:FB:28:18",
-                               "00-1b-0c-fb-28-18", "001b.0cfb.2818"};
+                               "00-1b-0c-fb-28-18", "001b.0cfb.2818",
+                               "001B0CFB2818"};
     static const char *bad[] = {"0:1b:c:fb:28", "00:1b:0c:fb:28:18:99",
                                 "00:1b:0c-fb:28:18", "zz:1b:0c:fb:28:18",
                                 "001b.0cfb.28", ""};
