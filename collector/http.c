@@ -27,6 +27,20 @@
 
 #define WEB_MAX_FILES 32
 #define METRICS_CACHE_MS 5000
+#define API_CACHE_MS 2000       /* a wall of dashboards polls the same URLs */
+#define API_CACHE_SLOTS 64
+#define API_CACHE_MAX_KEY 1024
+#define API_CACHE_MAX_BODY (8u << 20)
+
+/* One cached /api/v1 answer (200 only), keyed by path and arguments. */
+struct api_cached {
+    char *key;
+    char *body;
+    size_t len;
+    const char *ctype;
+    char disposition[192];
+    int64_t ms;
+};
 #define WEB_MAX_FILE (8u << 20)
 
 const uint64_t http_commit_bounds_us[HTTP_COMMIT_BUCKETS - 1] = {
@@ -64,6 +78,8 @@ struct http {
     struct ro_conn *ro;
     size_t nro;
     struct http_live own;   /* when the caller gives none */
+    pthread_mutex_t ac_mu;      /* recent /api/v1 answers */
+    struct api_cached ac[API_CACHE_SLOTS];
     pthread_mutex_t mc_mu;      /* the /metrics store part, cached */
     char *mc_text;
     size_t mc_len;
@@ -467,6 +483,121 @@ serve_static(struct http *h, struct MHD_Connection *c, const char *url)
                     MHD_RESPMEM_PERSISTENT, NULL);
 }
 
+/* ------------------------------------------------------------------ */
+/* answer cache                                                         */
+
+struct key_buf {
+    char *p;
+    size_t len, cap;
+    int overflow;
+};
+
+static enum MHD_Result
+key_arg(void *cls, enum MHD_ValueKind kind, const char *k, const char *v)
+{
+    struct key_buf *kb = cls;
+    int n;
+
+    (void)kind;
+    n = snprintf(kb->p + kb->len, kb->cap - kb->len, "%c%s=%s",
+                 kb->len ? '&' : '?', k, v ? v : "");
+    if (n < 0 || (size_t)n >= kb->cap - kb->len) {
+        kb->overflow = 1;
+        return MHD_NO;
+    }
+    kb->len += (size_t)n;
+    return MHD_YES;
+}
+
+/* The cache key of a request: path and arguments in the order sent (a
+ * dashboard sends its own URLs the same way each time). 0, or -1 when the
+ * request is too long to be worth caching. */
+static int
+cache_key(struct MHD_Connection *c, const char *url, char *key, size_t cap)
+{
+    struct key_buf kb = {key, 0, cap, 0};
+    int n;
+
+    n = snprintf(key, cap, "%s", url);
+    if (n < 0 || (size_t)n >= cap)
+        return -1;
+    kb.p = key + n;
+    kb.cap = cap - (size_t)n;
+    MHD_get_connection_values(c, MHD_GET_ARGUMENT_KIND, key_arg, &kb);
+    return kb.overflow ? -1 : 0;
+}
+
+/* A fresh copy of a cached answer into *ar, or 0 when there is none. */
+static int
+cache_get(struct http *h, const char *key, struct api_resp *ar)
+{
+    int64_t now = mono_ms();
+    size_t i;
+    int hit = 0;
+
+    pthread_mutex_lock(&h->ac_mu);
+    for (i = 0; i < API_CACHE_SLOTS; i++) {
+        struct api_cached *e = &h->ac[i];
+
+        if (e->key == NULL || now - e->ms > API_CACHE_MS ||
+            strcmp(e->key, key) != 0)
+            continue;
+        memset(ar, 0, sizeof(*ar));
+        ar->body = malloc(e->len + 1);
+        if (ar->body != NULL) {
+            memcpy(ar->body, e->body, e->len + 1);
+            ar->len = e->len;
+            ar->status = 200;
+            ar->ctype = e->ctype;
+            memcpy(ar->disposition, e->disposition, sizeof(ar->disposition));
+            hit = 1;
+        }
+        break;
+    }
+    pthread_mutex_unlock(&h->ac_mu);
+    return hit;
+}
+
+/* Keeps a copy of a 200 answer, replacing the oldest entry. */
+static void
+cache_put(struct http *h, const char *key, const struct api_resp *ar)
+{
+    struct api_cached *old;
+    char *k, *b;
+    size_t i;
+
+    if (ar->status != 200 || ar->len > API_CACHE_MAX_BODY)
+        return;
+    k = strdup(key);
+    b = malloc(ar->len + 1);
+    if (k == NULL || b == NULL) {
+        free(k);
+        free(b);
+        return;
+    }
+    memcpy(b, ar->body, ar->len);
+    b[ar->len] = '\0';
+    pthread_mutex_lock(&h->ac_mu);
+    old = &h->ac[0];
+    for (i = 0; i < API_CACHE_SLOTS; i++) {
+        if (h->ac[i].key == NULL || strcmp(h->ac[i].key, key) == 0) {
+            old = &h->ac[i];
+            break;
+        }
+        if (h->ac[i].ms < old->ms)
+            old = &h->ac[i];
+    }
+    free(old->key);
+    free(old->body);
+    old->key = k;
+    old->body = b;
+    old->len = ar->len;
+    old->ctype = ar->ctype;
+    memcpy(old->disposition, ar->disposition, sizeof(old->disposition));
+    old->ms = mono_ms();
+    pthread_mutex_unlock(&h->ac_mu);
+}
+
 /* /metrics: the collector internals fresh, the part read from the store
  * from a cache at most METRICS_CACHE_MS old, so that several scrapers (or
  * a flood of requests) cost one store walk per period. */
@@ -511,15 +642,22 @@ serve_data(struct http *h, struct MHD_Connection *c, const char *url)
     struct ro_conn *rc;
     struct api_resp ar;
     struct arg_ctx ac;
-    char *body = NULL;
+    char *body = NULL, key[API_CACHE_MAX_KEY];
     size_t len = 0;
-    int rv;
+    int rv, cacheable;
 
     if (!authorized(h, c)) {
         atomic_fetch_add(&h->live->http_unauthorized, 1);
         return send_error(h, c, MHD_HTTP_UNAUTHORIZED,
                           "missing or wrong bearer token");
     }
+    /* the same question asked again within API_CACHE_MS: the same answer
+     * without touching the store */
+    cacheable = strcmp(url, "/metrics") != 0 &&
+                cache_key(c, url, key, sizeof(key)) == 0;
+    if (cacheable && cache_get(h, key, &ar))
+        return send_buf(h, c, ar.status, ar.ctype, ar.body, ar.len,
+                        MHD_RESPMEM_MUST_FREE, ar.disposition);
     rc = ro_get(h);
     sqlite3_progress_handler(storage_handle(rc->st), 10000, ro_progress, rc);
     if (strcmp(url, "/metrics") == 0) {
@@ -537,6 +675,8 @@ serve_data(struct http *h, struct MHD_Connection *c, const char *url)
     if (rv != 0)
         return send_error(h, c, MHD_HTTP_INTERNAL_SERVER_ERROR,
                           "out of memory");
+    if (cacheable)
+        cache_put(h, key, &ar);
     return send_buf(h, c, ar.status, ar.ctype, ar.body, ar.len,
                     MHD_RESPMEM_MUST_FREE, ar.disposition);
 }
@@ -687,6 +827,7 @@ http_start(const struct http_opts *o, struct http **out)
     pthread_mutex_init(&h->mu, NULL);
     pthread_cond_init(&h->cv, NULL);
     pthread_mutex_init(&h->mc_mu, NULL);
+    pthread_mutex_init(&h->ac_mu, NULL);
     h->live = o->live;
     if (h->live == NULL) {
         http_live_init(&h->own, 0);
@@ -809,5 +950,10 @@ http_stop(struct http *h)
     pthread_mutex_destroy(&h->mu);
     pthread_cond_destroy(&h->cv);
     pthread_mutex_destroy(&h->mc_mu);
+    for (i = 0; i < API_CACHE_SLOTS; i++) {
+        free(h->ac[i].key);
+        free(h->ac[i].body);
+    }
+    pthread_mutex_destroy(&h->ac_mu);
     free(h);
 }

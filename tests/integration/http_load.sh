@@ -19,7 +19,7 @@ CLIENTS=${CLIENTS:-50}
 ulimit -n 8192 2>/dev/null || true
 
 noc_district
-noc_start "http_max_conns 256" "http_threads 2"
+noc_start "http_max_conns 256" "http_threads ${HTTP_THREADS:-2}"
 export TOKEN
 
 # run_lg NAME INTERVAL: prints rows/s of one loadgen run
