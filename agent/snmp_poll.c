@@ -261,8 +261,13 @@ request(struct pollctx *c, netsnmp_pdu *pdu, netsnmp_pdu **resp)
         if (v3)
             pthread_mutex_unlock(&v3_lock);
         char why[160];
-        snprintf(why, sizeof(why), "%u ms x %u tries", c->t->timeout_ms,
-                 c->t->retries + 1);
+        /* Agents ignore a wrong community instead of refusing it. */
+        snprintf(why, sizeof(why), "%u ms x %u tries%s", c->t->timeout_ms,
+                 c->t->retries + 1,
+                 c->answered ? ""
+                 : c->t->version == 3
+                     ? " (host down or wrong port?)"
+                     : " (host down, wrong port or wrong community?)");
         setmsg(c, "timeout: no answer within %s", why);
         if (*resp != NULL) {
             snmp_free_pdu(*resp);
