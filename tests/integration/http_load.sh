@@ -34,8 +34,16 @@ with_api() {
     wrk -t 2 -c "$CLIENTS" -d 600s --timeout 10s -s tests/integration/http/mixed.lua \
         "$URL" > "$T/wrk-$1.log" 2>&1 &
     wpid=$!
+    # and a scraper, once a second
+    ( while :; do
+          curl -s -o /dev/null -w '%{http_code} %{time_total}\n' \
+              -H "Authorization: Bearer $TOKEN" "$URL/metrics"
+          sleep 1
+      done ) > "$T/scrape-$1.log" 2>&1 &
+    spid=$!
     sleep 2
     r=$(run_lg "$1" "$2")
+    kill $spid 2>/dev/null; wait $spid 2>/dev/null
     kill -INT $wpid 2>/dev/null; wait $wpid 2>/dev/null
     echo "$r"
 }
@@ -45,6 +53,11 @@ base_pace=$(run_lg pc0 "$PACE")
 api_pace=$(with_api pc1 "$PACE")
 # wrk interrupted by SIGINT still prints its summary (done())
 grep -h "^wrk:" "$T/wrk-tp1.log" "$T/wrk-pc1.log" || { cat "$T/wrk-tp1.log"; fail "no wrk summary"; }
+for f in "$T"/scrape-*.log; do
+    awk '$1 != 200 { bad++ } { n++; if ($2 > max) max = $2 }
+         END { printf "load: /metrics scrapes %d, failed %d, slowest %.3f s\n", n, bad, max
+               exit bad > 0 }' "$f" || fail "a /metrics scrape failed"
+done
 echo "load: agents=$AGENTS batches/agent=$BATCHES classes=8 api_clients=$CLIENTS"
 echo "load: throughput rows/s: alone $base_tp, with API $api_tp"
 echo "load: paced ($PACE ms/agent) rows/s: alone $base_pace, with API $api_pace"
