@@ -14,6 +14,10 @@ BUILD=${BUILD:-build}
 A=$top/$BUILD/classband-agent
 C=$top/$BUILD/classband-collector
 limit=${RSS_LIMIT_KIB:-8192}
+asan=0
+# AddressSanitizer's shadow memory makes RSS meaningless: measured, printed,
+# not held to the budget (the totals are still checked).
+grep -q __asan_init "$A" 2>/dev/null && asan=1
 [ -x "$A" ] && [ -x "$C" ] || { echo "build $BUILD first"; exit 77; }
 [ -x /usr/bin/time ] || { echo "needs GNU time (apt-get install time)"; exit 77; }
 command -v python3 >/dev/null || { echo "needs python3"; exit 77; }
@@ -52,7 +56,9 @@ rss() { # rss NAME ARGS...: runs the agent under GNU time; prints max RSS KiB
 kib=$(rss uplink --replay "$T/school.pcap" --classes "$T/classes.csv" \
     --collector "127.0.0.1:$port" --school RSS500 --spool "$T/spool")
 echo "peak RSS, replay to the collector with a disk spool: $kib KiB"
-if [ "$kib" -gt "$limit" ]; then
+if [ $asan = 1 ]; then
+    echo "note: ASan build: the $limit KiB budget is not applied"
+elif [ "$kib" -gt "$limit" ]; then
     echo "FAIL: $kib KiB is over the $limit KiB budget"; fail=1
 fi
 
@@ -84,5 +90,5 @@ for k in bad[:5]:
     print("  %s: generator %s, collector %s" % (k, exp[k], got.get(k)))
 sys.exit(1 if bad or extra or len(exp) != 500 else 0)
 EOF
-[ $fail -eq 0 ] && echo "cross_agent_rss: passed (peak $kib KiB <= $limit KiB)"
+[ $fail -eq 0 ] && echo "cross_agent_rss: passed (peak $kib KiB, budget $limit KiB)"
 exit $fail
