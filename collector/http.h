@@ -13,6 +13,10 @@
  * clients that stop sending or reading, and a time budget per query after
  * which SQLite is interrupted and the client gets 503.
  *
+ * Answers to /api/v1 (200 only) are cached for 2 s by path and arguments,
+ * and the store part of /metrics for 5 s, so a wall of dashboards polling
+ * the same URLs costs one query per URL and period.
+ *
  * Access: every /api/v1 and /metrics request needs `Authorization: Bearer
  * TOKEN` with one of the configured tokens (compared in constant time);
  * otherwise 401. With no token configured the server only starts on a
