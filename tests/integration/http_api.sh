@@ -10,6 +10,17 @@
 . "$(dirname "$0")/http/common.sh"
 [ -n "$PY" ] || skip "python3-jsonschema / python3-yaml not installed"
 
+# the document itself, by an OpenAPI validator (npm, collector/web's lock)
+if command -v node >/dev/null && command -v npm >/dev/null; then
+    [ -d collector/web/node_modules/@apidevtools/swagger-parser ] ||
+        sh collector/web/build.sh "$B" > "$T/web-build.log" 2>&1 ||
+        { cat "$T/web-build.log"; fail "npm ci / dashboard build"; }
+    node tests/integration/http/openapi_check.mjs collector/web \
+        docs/openapi.yaml || fail "docs/openapi.yaml is not valid OpenAPI"
+else
+    echo "note: no node/npm: docs/openapi.yaml itself not validated"
+fi
+
 noc_district
 noc_start "http_cors_origin https://noc.example" "http_timeout 2" \
     "http_max_conns 16"
