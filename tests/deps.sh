@@ -3,7 +3,7 @@
 # As root: apt-get install of whatever is missing. Otherwise: prints the line.
 # Kept as one list so CI, `make test` and `make demo` agree on it.
 PKGS="build-essential pkg-config clang libpcap-dev libsnmp-dev libuv1-dev
-debhelper lintian fakeroot time file qemu-user-static gcc-aarch64-linux-gnu gcc-arm-linux-gnueabihf gcc-mipsel-linux-gnu gcc-s390x-linux-gnu systemd-container debootstrap
+debhelper lintian fakeroot time file qemu-user-static gcc-aarch64-linux-gnu gcc-arm-linux-gnueabihf gcc-mipsel-linux-gnu gcc-s390x-linux-gnu systemd-container debootstrap musl-tools
 libsqlite3-dev libcmocka-dev libssl-dev libjansson-dev sqlite3 tshark tcpdump snmp snmpd
 snmpsim iproute2 iputils-ping python3 valgrind libreoffice-calc-nogui jq
 libmicrohttpd-dev curl prometheus chromium fonts-wqy-microhei nodejs wrk python3-jsonschema python3-yaml openssl
