@@ -433,6 +433,14 @@ function init() {
   $("tab-overview").onclick = () => show("overview");
   $("tab-agents").onclick = () => loadAgents().catch(() => {});
   refresh();
+  // a wall screen: the overview and the agents refresh themselves each
+  // minute while shown (the API caches answers for 2 s, so many screens
+  // cost little)
+  setInterval(() => {
+    if (document.hidden) return;
+    if (!$("overview").hidden) loadSchools().catch(() => {});
+    else if (!$("agents").hidden) loadAgents().catch(() => {});
+  }, 60000);
 }
 
 init();
