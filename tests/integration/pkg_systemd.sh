@@ -104,6 +104,11 @@ echo "== install"
 ct dpkg -i /srv/pkgtest/classband-collector_${ver}_$arch.deb \
     /srv/pkgtest/classband-agent_${ver}_$arch.deb > "$tmp/install.log" 2>&1 ||
     { cat "$tmp/install.log"; echo "FAIL: dpkg -i"; exit 1; }
+ct systemd-analyze verify --man=no classband-agent.service \
+    classband-collector.service > "$tmp/verify" 2>&1
+check "systemd-analyze verify: both units clean" sh -c \
+    "! grep -v '^\$' $tmp/verify | grep -q ."
+grep -v '^$' "$tmp/verify" | sed 's/^/      /'
 check "collector enabled and started by the package" \
     ct systemctl is-active -q classband-collector
 check "agent installed disabled (needs a config first)" sh -c \
