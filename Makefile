@@ -244,12 +244,15 @@ bench: tests-build
 		BUILD=$(BUILD) sh $$s || exit 1; done
 soak: tests-build
 	@ulimit -n 16384 2>/dev/null; st=0; \
-	FAULT_AGENTS=1000 FAULT_BATCHES=600 FAULT_INTERVAL=200 FAULT_KILLS=25 \
+	FAULT_AGENTS=500 FAULT_BATCHES=300 FAULT_INTERVAL=400 FAULT_KILLS=25 \
 		FAULT_PERIOD=4 BUILD=$(BUILD) sh tests/run.sh fault_collector_kill || st=1; \
+	FAULT_LOCK_SECS=20 BUILD=$(BUILD) sh tests/run.sh fault_db_locked || st=1; \
 	FAULT_MINUTES=4000 BUILD=$(BUILD) sh tests/run.sh fault_agent_kill || st=1; \
 	FAULT_MINUTES=4000 BUILD=$(BUILD) sh tests/run.sh fault_backlog_24h || st=1; \
 	FAULT_FULL_SECS=60 BUILD=$(BUILD) sh tests/run.sh fault_disk_full || st=1; \
 	FAULT_AGENTS=2000 FAULT_BATCHES=30 FAULT_DOWN_SECS=10 BUILD=$(BUILD) \
+		sh tests/run.sh fault_restart_2000 || st=1; \
+	FAULT_AGENTS=2000 FAULT_BATCHES=90 FAULT_DOWN_SECS=90 BUILD=$(BUILD) \
 		sh tests/run.sh fault_restart_2000 || st=1; \
 	exit $$st
 .PHONY: bench soak
