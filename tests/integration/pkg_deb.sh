@@ -193,12 +193,19 @@ else
     # in a subshell that becomes the daemon, so that $! is the daemon
     (EXEC=exec run_as_unit classband-collector $cexe) > "$tmp/collector.log" 2>&1 &
     cpid=$!
-    for i in $(seq 50); do
+    # a loaded machine may take a while to open, migrate and listen
+    for i in $(seq 300); do
         ss -ltnH "sport = :$port" | grep -q . && break
+        kill -0 "$cpid" 2>/dev/null || break
         sleep 0.1
     done
-    check "collector listens on 127.0.0.1:$port" sh -c \
-        "ss -ltnH 'sport = :$port' | grep -q ."
+    if ss -ltnH "sport = :$port" | grep -q .; then
+        echo "ok:   collector listens on 127.0.0.1:$port"
+    else
+        echo "FAIL: collector does not listen on 127.0.0.1:$port; its log:"
+        tail -n 20 "$tmp/collector.log"
+        fail=1
+    fi
     apre=$(unit_val classband-agent ExecStartPre)
     aexe=$(unit_val classband-agent ExecStart)
     echo "   agent: $aexe"
@@ -219,6 +226,8 @@ if [ -n "$apid" ] && kill -0 "$apid" 2>/dev/null; then
     uid=$(awk '/^Uid:/{print $2}' "$st")
     check "agent runs as classband (uid $uid)" \
         test "$uid" = "$(id -u classband)"
+    echo "      live agent (capturing lo): $(grep -E '^Vm(RSS|HWM):' "$st" |
+        tr -s ' \t' ' ' | tr '\n' ' ')"
     capeff=$(awk '/^CapEff:/{print $2}' "$st")
     # CAP_NET_ADMIN is bit 12, CAP_NET_RAW bit 13: 0x3000 and nothing else
     check "agent's effective capabilities are NET_ADMIN+NET_RAW only ($capeff)" \

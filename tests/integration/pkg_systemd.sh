@@ -137,6 +137,8 @@ ct cat "/proc/$apid/status" > "$tmp/agent.status" 2>/dev/null
 ct cat "/proc/$cpid/status" > "$tmp/collector.status" 2>/dev/null
 field() { awk -v k="$1:" '$1 == k {print $2}' "$2"; }
 auid=$(ct id -u classband)
+echo "      live agent (capturing lo, buffer_kib default): VmRSS $(field VmRSS \
+    "$tmp/agent.status") kB, VmHWM $(field VmHWM "$tmp/agent.status") kB"
 check "agent runs as classband" test "$(field Uid "$tmp/agent.status")" = "$auid"
 check "agent CapEff is NET_ADMIN+NET_RAW only" \
     test "$(field CapEff "$tmp/agent.status")" = 0000000000003000
