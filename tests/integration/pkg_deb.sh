@@ -215,7 +215,13 @@ else
     # shellcheck disable=SC2086
     (EXEC=exec run_as_unit classband-agent $aexe) > "$tmp/agent.log" 2>&1 &
     apid=$!
-    sleep 3
+    # until it has said HELLO (or died), at most 20 s
+    for i in $(seq 200); do
+        grep -q "agent .* school PKGTEST1" "$tmp/collector.log" && break
+        kill -0 "$apid" 2>/dev/null || break
+        sleep 0.1
+    done
+    sleep 1
 fi
 
 # The live agent: capturing on lo as classband, with only the capture

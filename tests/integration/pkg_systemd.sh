@@ -127,7 +127,13 @@ EOF" < "$tmp/enroll.out"
 # the key was enrolled after the collector read its keyring
 ct systemctl restart classband-collector
 ct systemctl enable --now classband-agent > /dev/null 2>&1
-sleep 3
+# until the agent has said HELLO (or 20 s)
+for i in $(seq 40); do
+    ct journalctl -u classband-collector --no-pager 2>/dev/null |
+        grep -q "agent .* school PKGSD1" && break
+    sleep 0.5
+done
+sleep 1
 check "agent unit active" ct systemctl is-active -q classband-agent
 check "collector unit active" ct systemctl is-active -q classband-collector
 
