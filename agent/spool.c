@@ -1086,6 +1086,13 @@ spool_open(const char *dir, uint64_t max_bytes, const struct spool_opts *opts,
         if (rc != 0)
             goto fail;
     }
+    /* a process killed between starting a segment and dropping the oldest
+     * one leaves the spool a segment header over its cap: finish the drop */
+    while (sp->total_bytes > sp->max_bytes && sp->nsegs > 1) {
+        rc = seg_drop_oldest(sp);
+        if (rc != 0)
+            goto fail;
+    }
     found_next = sp->last_seq + 1;
     if (sp->nsegs > 0 && sp->wfd < 0)
         found_next = max64(found_next, sp->segs[sp->nsegs - 1].first);
@@ -1111,6 +1118,14 @@ spool_open(const char *dir, uint64_t max_bytes, const struct spool_opts *opts,
                           dir, found_next, sp->reserved - 1);
             found_next = max64(found_next, sp->reserved);
         } else {
+            /* Same boot: everything a killed process appended is in the
+             * page cache, so the newest record on disk is the last seq it
+             * handed out -- unless that process had itself jumped past a
+             * lease after a reboot and died before appending. The lease it
+             * wrote at its open (reserved - LEASE is where it started) is
+             * a floor then, or those skipped seqs would come back. */
+            if (sp->reserved >= LEASE)
+                found_next = max64(found_next, sp->reserved - LEASE);
             log_info("spool: %s: process ended without closing the spool; "
                      "continuing at seq %" PRIu64,
                      dir, found_next);
