@@ -156,6 +156,13 @@ check "collector runs as classband" \
     test "$(field Uid "$tmp/collector.status")" = "$auid"
 check "collector has no capability" \
     test "$(field CapEff "$tmp/collector.status")" = 0000000000000000
+nofile=$(ct cat "/proc/$cpid/limits" | awk '/^Max open files/{print $4}')
+# LimitNOFILE=65536, or as much as the container's own ceiling allows
+ceil=$(ct cat /proc/1/limits | awk '/^Max open files/{print $5}')
+want=65536
+[ "$ceil" -lt "$want" ] 2>/dev/null && want=$ceil
+check "collector may hold $want descriptors, one per agent (LimitNOFILE; has $nofile)" \
+    test "$nofile" = "$want"
 check "collector seccomp filter" \
     test "$(field Seccomp "$tmp/collector.status")" = 2
 ct journalctl -u classband-collector --no-pager > "$tmp/collector.journal" 2>&1
