@@ -2,17 +2,23 @@
 # Makes a target-architecture sysroot for cross-building the agent and for
 # running its unit tests under qemu-user, from Debian's own packages.
 #
-# Why not `apt-get install libpcap-dev:arm64 ...` (multiarch)? On a machine
-# whose amd64 libraries are newer than the mirror's (here libssl3, linux-libc-dev
-# and libsystemd0 come from a later point release than the foreign-arch
-# indexes carry), Multi-Arch: same packages must have identical versions on
-# every architecture, so libsnmp40:ARCH (needs libssl3:ARCH) and
-# libpcap0.8-dev:ARCH (needs libdbus-1-3 -> libsystemd0:ARCH, and
-# libc6-dev:ARCH -> linux-libc-dev:ARCH) cannot be installed without
-# downgrading the host. So when the multiarch -dev packages are already
-# installed (tests/cross/build.sh checks with pkg-config) they are used;
-# otherwise this script fetches the same packages with `apt-get download` and
-# unpacks them with `dpkg-deb -x` into DIR, which changes nothing on the host.
+# Why not `apt-get install libpcap-dev:arm64 ...` (multiarch)? Multi-Arch:
+# same packages must have one version on every architecture, and on this
+# machine (Debian 12, Nov 2026) the amd64 libraries installed are at other
+# versions than the mirror's foreign-architecture indexes carry:
+#   libssl3      amd64 3.0.22-1~deb12u2, arm64 index 3.0.20-1~deb12u2
+#                (needed by libsnmp40 and libssl-dev: libsnmp-dev:ARCH)
+#   liblzma5     amd64 5.4.1-1,          arm64 index 5.4.1-1+deb12u1
+#                (libpcap0.8 -> libdbus-1-3 -> libsystemd0 -> liblzma5)
+#   linux-libc-dev amd64 6.1.187-1,      arm64 index 6.1.176-1
+#                (libc6-dev:ARCH, needed by every -dev:ARCH)
+# so libsnmp-dev:ARCH and libpcap0.8-dev:ARCH cannot be installed without
+# changing the host's own libraries (libuv1-dev, libjansson-dev and
+# libcmocka-dev:ARCH alone would install). When the multiarch -dev packages
+# are installed anyway (tests/cross/build.sh checks with pkg-config) they
+# are used; otherwise this script fetches the same Debian packages for ARCH
+# with `apt-get download` and unpacks them with `dpkg-deb -x` into DIR,
+# which changes nothing on the host.
 #
 # Usage: tests/cross/sysroot.sh ARCH DIR     (ARCH: arm64, armhf, mipsel)
 # DIR/.complete marks a finished sysroot; rerunning is then a no-op.
