@@ -61,7 +61,8 @@ sizes=""
 # One capture for the whole-binary check: the cross-built agent must print
 # exactly what the native one prints for it.
 tmp=$(mktemp -d /tmp/cross_qemu.XXXXXX)
-trap 'rm -rf "$tmp"' EXIT
+cpid=""
+trap '[ -n "$cpid" ] && kill "$cpid" 2>/dev/null; wait 2>/dev/null; rm -rf "$tmp"' EXIT
 "$gencap" -o "$tmp/school.pcap" -c "$tmp/classes.csv" -e "$tmp/expected.json" \
     -n 12 -m 3 -s 11 || exit 1
 native=$top/$BUILD/classband-agent
@@ -69,6 +70,26 @@ native=$top/$BUILD/classband-agent
     exit 1
 "$native" --replay "$tmp/school.pcap" --classes "$tmp/classes.csv" \
     --output - > "$tmp/native.json" 2>/dev/null || exit 1
+# A native collector (TLS, enrolled keys) that every cross-built agent
+# streams the capture to: the wire protocol and TLS across byte orders and
+# word sizes, checked against the generator's totals.
+collector=$top/$BUILD/classband-collector
+[ -x "$collector" ] || make --no-print-directory BUILD="$BUILD" \
+    "$BUILD/classband-collector" || exit 1
+printf 'listen 127.0.0.1:0\ndb %s\n' "$tmp/c.db" > "$tmp/c.conf"
+for a in $arches; do
+    "$collector" enroll "X$a" --db "$tmp/c.db" 2>/dev/null |
+        grep -v '^#' > "$tmp/$a.cred" || exit 1
+done
+"$collector" serve -c "$tmp/c.conf" > "$tmp/collector.log" 2>&1 &
+cpid=$!
+port=""
+for i in $(seq 300); do
+    port=$(sed -n 's/.*(port \([0-9]*\)).*/\1/p' "$tmp/collector.log" | head -n 1)
+    [ -n "$port" ] && break
+    sleep 0.1
+done
+[ -n "$port" ] || { cat "$tmp/collector.log"; echo "FAIL: collector"; exit 1; }
 for a in $arches; do
     case $a in
     arm64)  t=aarch64-linux-gnu; q=qemu-aarch64-static ;;
@@ -114,6 +135,36 @@ for a in $arches; do
         echo "FAIL: $a: replay under qemu differs from the native agent's"
         diff "$tmp/native.json" "$tmp/$a.json" | head -n 10
         tail -n 5 "$tmp/$a.err"
+        fail=1
+    fi
+    { cat "$tmp/$a.cred"; printf 'collector 127.0.0.1:%s\nspool %s\n' \
+        "$port" "$tmp/spool-$a"; } > "$tmp/$a.conf"
+    chmod 600 "$tmp/$a.conf"
+    if QEMU_LD_PREFIX=$prefix LD_LIBRARY_PATH=$libpath timeout 300 $q \
+        "$out/classband-agent" -c "$tmp/$a.conf" --replay "$tmp/school.pcap" \
+        --classes "$tmp/classes.csv" > "$tmp/$a.up.log" 2>&1 &&
+       "$collector" query --db "$tmp/c.db" --school "X$a" > "$tmp/$a.rows" &&
+       python3 - "$tmp/expected.json" "$tmp/$a.rows" <<'EOF'
+import json, sys
+exp = {c["class"]: (c["bytes_up"], c["bytes_down"], c["pkts_up"],
+                    c["pkts_down"]) for c in json.load(open(sys.argv[1]))["classes"]}
+got = {}
+for line in open(sys.argv[2], encoding="utf-8"):
+    r = json.loads(line)
+    t = got.setdefault(r["class"], [0, 0, 0, 0])
+    for i, k in enumerate(("bytes_up", "bytes_down", "pkts_up", "pkts_down")):
+        t[i] += r[k]
+bad = [k for k in set(exp) | set(got) if tuple(got.get(k, ())) != exp.get(k)]
+for k in bad[:3]:
+    print("      %s: generator %s, collector %s" % (k, exp.get(k), got.get(k)))
+sys.exit(1 if bad or not exp else 0)
+EOF
+    then
+        echo "    $a: streamed over TLS to the native collector; stored" \
+            "totals equal the generator's ($(wc -l < "$tmp/$a.rows") rows)"
+    else
+        echo "FAIL: $a: TLS uplink to the native collector"
+        tail -n 8 "$tmp/$a.up.log"
         fail=1
     fi
     n=0
