@@ -382,8 +382,10 @@ uplink_start(uv_loop_t *loop, const struct uplink_opts *o,
         u->o.window = 16;
     if (u->o.backoff_min_ms == 0)
         u->o.backoff_min_ms = 500;
+    /* 30 s at most: with full jitter every agent is back within 30 s of
+     * a collector restart, however long it was down */
     if (u->o.backoff_max_ms < u->o.backoff_min_ms)
-        u->o.backoff_max_ms = 60000;
+        u->o.backoff_max_ms = 30000;
     u->backoff_ms = u->o.backoff_min_ms;
     u->src = *src;
     u->cfg = cfg;

@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <sqlite3.h>
 
@@ -373,6 +374,9 @@ pass_dirty(struct storage *st, sqlite3 *db, struct rollup_stats *rs)
     }
     sqlite3_finalize(s);
     for (i = 0; i < nh; i++) {
+        /* the writer comes first: let it take the lock between our short
+         * transactions */
+        usleep(2000);
         if (roll_hour(db, hrs[i].school, hrs[i].hour) != 0)
             return -EIO;
         rs->hours++;
@@ -393,6 +397,7 @@ pass_dirty(struct storage *st, sqlite3 *db, struct rollup_stats *rs)
         calendar_free(&cal);
     }
     for (i = 0; i < nd; i++) {
+        usleep(2000);
         if (roll_day(st, db, days[i].school, days[i].day) != 0)
             return -EIO;
         rs->days++;

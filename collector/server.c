@@ -36,6 +36,8 @@ struct conn {
     uint64_t cfg_hash;      /* of the maps last pushed; 0 none */
     uint64_t cfg_checked;   /* uv_now of the last registry check */
     int cfg_pending;        /* a WRITER_CONFIG job is out */
+    uint64_t prev_seq;      /* seq of the last BATCH read on this connection
+                               (the HELLO answer before the first) */
 };
 
 struct server {
@@ -44,6 +46,8 @@ struct server {
     struct writer *w;
     uv_tcp_t listener;
     uint8_t cipher[65536];
+    uint64_t storage_log_ms;     /* last "storage" refusal logged */
+    uint64_t storage_suppressed; /* refusals not logged since */
     uv_timer_t sweep;
     struct conn *conns;
     int stopped;
@@ -204,7 +208,23 @@ conn_close(struct conn *c, const char *why)
 
     if (c->state == C_CLOSING)
         return;
-    if (why != NULL) {
+    if (why != NULL && strncmp(why, "collector storage", 17) == 0) {
+        /* one line per 10 s for storage trouble, which hits every agent
+         * at once; the count says how many were turned away */
+        uint64_t now = uv_now(c->srv->loop);
+        if (now - c->srv->storage_log_ms >= 10000) {
+            log_warnx("server: %s (%s): closing: %s (%llu more agents turned "
+                      "away since the last such message)", c->peer,
+                      c->hello.agent_id[0] ? c->hello.agent_id : "no hello",
+                      why, (unsigned long long)c->srv->storage_suppressed);
+            c->srv->storage_log_ms = now;
+            c->srv->storage_suppressed = 0;
+        } else {
+            c->srv->storage_suppressed++;
+        }
+        wire_error_encode(&b, 1, why);
+        conn_send(c, &b);
+    } else if (why != NULL) {
         log_warnx("server: %s (%s): closing: %s", c->peer,
                   c->hello.agent_id[0] ? c->hello.agent_id : "no hello",
                   why);
@@ -226,7 +246,7 @@ static void
 alloc_cb(uv_handle_t *h, size_t hint, uv_buf_t *out)
 {
     struct conn *c = h->data;
-    size_t room = 65536;
+    size_t room = 4096, need;
 
     (void)hint;
     if (c->tls != NULL) {
@@ -235,8 +255,17 @@ alloc_cb(uv_handle_t *h, size_t hint, uv_buf_t *out)
         *out = uv_buf_init((char *)c->srv->cipher, sizeof(c->srv->cipher));
         return;
     }
-    /* Never grow past one whole frame: the header check in wire_decode
-     * rejects a longer one before its payload is buffered. */
+    /* Read what the frame in progress still needs (its header says), in
+     * 4..64 KiB steps: an idle agent costs 4 KiB at most, and never more
+     * than one whole frame is buffered (the header check in wire_decode
+     * rejects a longer one before its payload arrives). */
+    if (c->rbuf.len >= WIRE_HDR_LEN) {
+        need = WIRE_HDR_LEN + ((size_t)c->rbuf.p[0] << 24 |
+                               (size_t)c->rbuf.p[1] << 16 |
+                               (size_t)c->rbuf.p[2] << 8 | c->rbuf.p[3]);
+        need = need > c->rbuf.len ? need - c->rbuf.len : 0;
+        room = need < 4096 ? 4096 : need > 65536 ? 65536 : need;
+    }
     if (c->rbuf.max - c->rbuf.len < room)
         room = c->rbuf.max - c->rbuf.len;
     if (room == 0 || buf_reserve(&c->rbuf, room) != 0) {
@@ -395,6 +424,16 @@ conn_frame(struct conn *c, const struct wire_msg *m)
         memcpy(j->payload, m->payload, m->len);
         j->len = m->len;
         j->kind = WRITER_BATCH;
+        /* the writer stores this batch only if the one before it on this
+         * connection was stored: a failed batch must not be overtaken by
+         * the ones queued behind it, or its seq would count as held */
+        j->prev_seq = c->prev_seq;
+        {
+            struct wire_batch_it it;
+            if (wire_batch_open(m->payload, m->len, &it) == 0 &&
+                it.seq > c->prev_seq)
+                c->prev_seq = it.seq;
+        }
         memcpy(j->agent_id, c->hello.agent_id, sizeof(j->agent_id));
         memcpy(j->school, c->hello.school, sizeof(j->school));
         c->inflight++;
@@ -444,8 +483,12 @@ conn_process(struct conn *c)
         if (conn_frame(c, &m) != 0)
             break;
     }
-    if (c->state != C_CLOSING)
+    if (c->state != C_CLOSING) {
         buf_consume(&c->rbuf, off);
+        /* an agent that sent one big frame should not keep its buffer */
+        if (c->rbuf.len == 0 && c->rbuf.cap > 16384)
+            buf_free(&c->rbuf);
+    }
 }
 
 void
@@ -463,7 +506,9 @@ server_job_done(void *arg, struct writer_job *j)
             conn_push_config(c, j);
         } else if (j->kind == WRITER_HELLO) {
             if (j->rc != 0) {
-                conn_close(c, "collector storage unavailable");
+                conn_close(c, j->rc == -ENOSPC
+                                  ? "collector storage full; try later"
+                                  : "collector storage unavailable");
             } else {
                 log_info("server: %s: agent %s school %s version %s "
                          "stream %016llx resumes after seq %llu", c->peer,
@@ -472,6 +517,7 @@ server_job_done(void *arg, struct writer_job *j)
                          (unsigned long long)c->hello.stream,
                          (unsigned long long)j->ack_seq);
                 c->state = C_READY;
+                c->prev_seq = j->ack_seq;
                 conn_send_ack(c, j->stream, j->ack_seq);
                 c->cfg_checked = uv_now(s->loop);
                 conn_push_config(c, j);
@@ -485,6 +531,9 @@ server_job_done(void *arg, struct writer_job *j)
         } else if (j->rc == -EPROTO) {
             s->stats.frames_rejected++;
             conn_close(c, j->why ? j->why : "bad batch");
+        } else if (j->rc == -EAGAIN) {
+            /* the agent resends from the collector's position */
+            conn_close(c, j->why);
         } else {
             conn_close(c, j->rc == -ENOSPC
                               ? "collector storage full; batch not stored"

@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <sqlite3.h>
 
@@ -26,14 +27,31 @@ struct storage {
     sqlite3_stmt *ins_status;
     sqlite3_stmt *mark_dirty;
     int64_t dirty_hour;     /* last hour marked in this batch; -1: none */
+    time_t full_logged;     /* last "disk full" message */
 };
+
+/* A full disk fails every batch of every agent: say so once per 10 s. */
+static int
+full_quiet(struct storage *st)
+{
+    time_t now = time(NULL);
+
+    if (sqlite3_errcode(st->db) != SQLITE_FULL)
+        return 0;
+    if (now - st->full_logged < 10)
+        return 1;
+    st->full_logged = now;
+    return 0;
+}
 
 static int
 db_err(struct storage *st, const char *what)
 {
     int code = sqlite3_errcode(st->db);
 
-    log_warnx("storage: %s: %s: %s", st->path, what, sqlite3_errmsg(st->db));
+    if (!full_quiet(st))
+        log_warnx("storage: %s: %s: %s", st->path, what,
+                  sqlite3_errmsg(st->db));
     return code == SQLITE_FULL ? -ENOSPC : -EIO;
 }
 
@@ -43,7 +61,8 @@ exec(struct storage *st, const char *sql)
     char *msg = NULL;
 
     if (sqlite3_exec(st->db, sql, NULL, NULL, &msg) != SQLITE_OK) {
-        log_warnx("storage: %s: %s", st->path, msg ? msg : "error");
+        if (!full_quiet(st))
+            log_warnx("storage: %s: %s", st->path, msg ? msg : "error");
         sqlite3_free(msg);
         return sqlite3_errcode(st->db) == SQLITE_FULL ? -ENOSPC : -EIO;
     }
@@ -72,7 +91,7 @@ migrate(struct storage *st)
 {
     const struct schema_migration *m;
     char pragma[64];
-    int cur, rc;
+    int cur = 0, rc;
 
     if ((rc = user_version(st, &cur)) != 0)
         return rc;
@@ -170,7 +189,9 @@ open_common(const char *path, int flags, struct storage **out)
         storage_close(st);
         return -EIO;
     }
-    sqlite3_busy_timeout(st->db, 5000);
+    /* The rollup thread and the CLI write too; the writer must wait for
+     * them rather than fail a batch (which the agent would only resend). */
+    sqlite3_busy_timeout(st->db, 60000);
     sqlite3_extended_result_codes(st->db, 0);
     *out = st;
     return 0;
@@ -289,7 +310,7 @@ storage_hello(struct storage *st, const struct storage_hello *h,
     if ((rc = step_done(st, s, "agent upsert")) != 0 ||
         (rc = get_last_seq(st, h->agent_id, h->stream, last_seq)) != 0 ||
         (rc = exec(st, "COMMIT")) != 0) {
-        exec(st, "ROLLBACK");
+        storage_rollback(st);
         return rc;
     }
     return 0;
@@ -457,8 +478,9 @@ ext_lookup(uint8_t type)
 
 int
 storage_batch(struct storage *st, const char *agent_id, const char *school,
-              const uint8_t *payload, size_t len, int64_t now,
-              uint64_t *stream, uint64_t *ack_seq, const char **why)
+              const uint8_t *payload, size_t len, uint64_t prev_seq,
+              int64_t now, uint64_t *stream, uint64_t *ack_seq,
+              const char **why)
 {
     struct wire_batch_it it;
     struct wire_rd body;
@@ -479,6 +501,11 @@ storage_batch(struct storage *st, const char *agent_id, const char *school,
     if (it.seq <= last) {
         *ack_seq = last;
         return STORAGE_DUPLICATE;
+    }
+    if (prev_seq > last) {
+        /* the batch before this one on the connection was not stored */
+        *why = "an earlier batch of this connection was not stored";
+        return -EAGAIN;
     }
     st->dirty_hour = -1;
     /* A savepoint makes the batch all-or-nothing inside the group commit. */

@@ -56,14 +56,17 @@ enum storage_batch_result {
     STORAGE_DUPLICATE = 2, /* seq at or below the stream's last: not stored */
 };
 /* Stores one BATCH payload for (agent_id, school) inside the open
- * transaction; all of the batch or none of it. Returns STORAGE_STORED or
+ * transaction; all of the batch or none of it. prev_seq is the seq of the
+ * batch the agent sent before it on the same connection: if that one is
+ * not stored (it failed), this one is refused with -EAGAIN, so a failed
+ * batch can never be skipped over and lost. Returns STORAGE_STORED or
  * STORAGE_DUPLICATE with *ack_seq set to the stream's highest sequence,
  * -EPROTO with *why set when the content is malformed (nothing stored;
- * the connection should be closed), or -EIO / -ENOSPC. */
+ * the connection should be closed), -EAGAIN, or -EIO / -ENOSPC. */
 int storage_batch(struct storage *st, const char *agent_id,
                   const char *school, const uint8_t *payload, size_t len,
-                  int64_t now, uint64_t *stream, uint64_t *ack_seq,
-                  const char **why);
+                  uint64_t prev_seq, int64_t now, uint64_t *stream,
+                  uint64_t *ack_seq, const char **why);
 
 /* One stored class minute, as `query` prints it. */
 struct storage_class_row {

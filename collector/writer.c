@@ -126,7 +126,8 @@ run_jobs(struct writer *w, struct writer_job *jobs)
             grp = j;
         }
         j->rc = storage_batch(w->st, j->agent_id, j->school, j->payload,
-                              j->len, now, &j->stream, &j->ack_seq, &j->why);
+                              j->len, j->prev_seq, now, &j->stream,
+                              &j->ack_seq, &j->why);
         if (j->rc == -EIO || j->rc == -ENOSPC) {
             /* the whole group is lost: roll back and fail each member */
             storage_rollback(w->st);

@@ -32,6 +32,8 @@ struct writer_job {
     struct wire_hello hello;  /* WRITER_HELLO */
     char peer[64];
     uint8_t *payload;         /* WRITER_BATCH; owned by the job's owner */
+    uint64_t prev_seq;        /* WRITER_BATCH: seq of the batch before it
+                                 on the same connection */
     size_t len;
     /* results, valid in the done callback */
     int rc;                   /* STORAGE_STORED/DUPLICATE, 0 (hello), -errno */

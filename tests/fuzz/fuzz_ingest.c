@@ -165,7 +165,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             continue;
         before = snapshot(&nbefore);
         why = NULL;
-        rc = storage_batch(st, "agent-1", "HF001", m.payload, m.len, NOW,
+        rc = storage_batch(st, "agent-1", "HF001", m.payload, m.len, 0, NOW,
                            &stream, &ack, &why);
         if (rc != STORAGE_STORED && rc != STORAGE_DUPLICATE &&
             rc != -EPROTO) {

@@ -7,6 +7,8 @@
  *       N attempts cycling through: wrong key, unknown identity, expired
  *       key, revoked key, other school's credentials, no TLS at all,
  *       garbage; every one must end without an ACK for its batch
+ *   tlsprobe ADDR idle N SECONDS ID KEYHEX SCHOOL  N TLS sessions that
+ *       say HELLO and then stay idle for SECONDS (memory per connection)
  *   tlsprobe ADDR replay ID KEYHEX SCHOOL     a real session's bytes,
  *       recorded and sent again on a new connection: must be refused
  * Prints counts; exits 1 on any unexpected acceptance. */
@@ -268,6 +270,35 @@ main(int argc, char **argv)
                       (uint64_t)time(NULL) * 1000, n, 10);
         printf("legit: %d of %d batches acknowledged\n", got, n);
         return got == n ? 0 : 1;
+    }
+    if (strcmp(argv[2], "idle") == 0 && argc == 8) {
+        struct tls_ctx *ctx;
+        struct sess *ss;
+        struct buf f;
+        struct wire_msg m;
+        uint8_t copy[4096];
+        int up = 0;
+
+        n = atoi(argv[3]);
+        key_or_die(argv[6], k);
+        if (tls_ctx_client(argv[5], k, &ctx) != 0)
+            return 2;
+        ss = calloc((size_t)n, sizeof(*ss));
+        buf_init(&f, 4096);
+        for (i = 0; i < n && ss != NULL; i++) {
+            buf_init(&ss[i].plain, 1u << 16);
+            ss[i].fd = dial();
+            if (tls_conn_new(ctx, &ss[i].t) != 0 || handshake(&ss[i]) != 0)
+                continue;
+            hello_frame(&f, argv[5], argv[7]);
+            if (send_frame(&ss[i], &f) == 0 &&
+                get_frame(&ss[i], &m, copy, sizeof(copy)) == WIRE_ACK)
+                up++;
+        }
+        printf("idle: %d of %d sessions up\n", up, n);
+        fflush(stdout);
+        sleep((unsigned)atoi(argv[4]));
+        return up == n ? 0 : 1;
     }
     if (strcmp(argv[2], "replay") == 0 && argc == 6) {
         struct sess s = {0};
