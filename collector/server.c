@@ -24,7 +24,8 @@ struct conn {
     enum conn_state state;
     struct buf rbuf;
     struct tls_conn *tls;   /* NULL on a plaintext listener */
-    struct wire_hello hello;
+    char *agent_id;         /* from the HELLO; NULL before it */
+    char *school;
     char peer[64];
     unsigned refs;        /* writer jobs in flight + 1 while the handle lives */
     unsigned inflight;    /* batches awaiting commit */
@@ -72,6 +73,8 @@ conn_unref(struct conn *c)
         return;
     buf_free(&c->rbuf);
     tls_conn_free(c->tls);
+    free(c->agent_id);
+    free(c->school);
     free(c);
 }
 
@@ -186,10 +189,10 @@ conn_push_config(struct conn *c, const struct writer_job *j)
         conn_send(c, &b);
         c->cfg_hash = h;
         log_info("server: %s: pushed config %016llx to agent %s",
-                 c->peer, (unsigned long long)h, c->hello.agent_id);
+                 c->peer, (unsigned long long)h, c->agent_id);
     } else {
         log_warnx("server: config for school %s does not fit a frame",
-                  c->hello.school);
+                  c->school);
     }
     buf_free(&b);
 }
@@ -215,7 +218,7 @@ conn_close(struct conn *c, const char *why)
         if (now - c->srv->storage_log_ms >= 10000) {
             log_warnx("server: %s (%s): closing: %s (%llu more agents turned "
                       "away since the last such message)", c->peer,
-                      c->hello.agent_id[0] ? c->hello.agent_id : "no hello",
+                      c->agent_id ? c->agent_id : "no hello",
                       why, (unsigned long long)c->srv->storage_suppressed);
             c->srv->storage_log_ms = now;
             c->srv->storage_suppressed = 0;
@@ -226,7 +229,7 @@ conn_close(struct conn *c, const char *why)
         conn_send(c, &b);
     } else if (why != NULL) {
         log_warnx("server: %s (%s): closing: %s", c->peer,
-                  c->hello.agent_id[0] ? c->hello.agent_id : "no hello",
+                  c->agent_id ? c->agent_id : "no hello",
                   why);
         wire_error_encode(&b, 1, why);
         conn_send(c, &b);
@@ -371,6 +374,7 @@ static int
 conn_frame(struct conn *c, const struct wire_msg *m)
 {
     struct writer_job *j;
+    struct wire_hello hello;
     const char *why = NULL;
 
     switch (m->type) {
@@ -379,8 +383,7 @@ conn_frame(struct conn *c, const struct wire_msg *m)
             conn_close(c, "second HELLO");
             return -1;
         }
-        if (wire_hello_decode(m->payload, m->len, &c->hello, &why) != 0) {
-            memset(&c->hello, 0, sizeof(c->hello));
+        if (wire_hello_decode(m->payload, m->len, &hello, &why) != 0) {
             conn_close(c, why);
             return -1;
         }
@@ -389,12 +392,12 @@ conn_frame(struct conn *c, const struct wire_msg *m)
              * agent and for the school its credentials were issued for */
             const char *id = tls_conn_identity(c->tls);
             const char *school = keyring_school(*c->srv->o.ring, id);
-            if (strcmp(id, c->hello.agent_id) != 0) {
+            if (strcmp(id, hello.agent_id) != 0) {
                 conn_close(c, "HELLO agent id does not match its "
                               "credentials");
                 return -1;
             }
-            if (school == NULL || strcmp(school, c->hello.school) != 0) {
+            if (school == NULL || strcmp(school, hello.school) != 0) {
                 conn_close(c, "credentials are for another school");
                 return -1;
             }
@@ -405,7 +408,16 @@ conn_frame(struct conn *c, const struct wire_msg *m)
             return -1;
         }
         j->kind = WRITER_HELLO;
-        j->hello = c->hello;
+        j->hello = hello;
+        /* only the two ids stay with the connection: an idle agent should
+         * cost little */
+        c->agent_id = strdup(hello.agent_id);
+        c->school = strdup(hello.school);
+        if (c->agent_id == NULL || c->school == NULL) {
+            free(j);
+            conn_close(c, "out of memory");
+            return -1;
+        }
         snprintf(j->peer, sizeof(j->peer), "%s", c->peer);
         c->state = C_HELLO_PENDING;
         submit(c, j);
@@ -434,8 +446,8 @@ conn_frame(struct conn *c, const struct wire_msg *m)
                 it.seq > c->prev_seq)
                 c->prev_seq = it.seq;
         }
-        memcpy(j->agent_id, c->hello.agent_id, sizeof(j->agent_id));
-        memcpy(j->school, c->hello.school, sizeof(j->school));
+        snprintf(j->agent_id, sizeof(j->agent_id), "%s", c->agent_id);
+        snprintf(j->school, sizeof(j->school), "%s", c->school);
         c->inflight++;
         submit(c, j);
         return 0;
@@ -512,9 +524,9 @@ server_job_done(void *arg, struct writer_job *j)
             } else {
                 log_info("server: %s: agent %s school %s version %s "
                          "stream %016llx resumes after seq %llu", c->peer,
-                         c->hello.agent_id, c->hello.school,
-                         c->hello.version,
-                         (unsigned long long)c->hello.stream,
+                         j->hello.agent_id, j->hello.school,
+                         j->hello.version,
+                         (unsigned long long)j->hello.stream,
                          (unsigned long long)j->ack_seq);
                 c->state = C_READY;
                 c->prev_seq = j->ack_seq;
@@ -645,7 +657,7 @@ sweep_cb(uv_timer_t *t)
             struct writer_job *j = calloc(1, sizeof(*j));
             if (j != NULL) {
                 j->kind = WRITER_CONFIG;
-                memcpy(j->school, c->hello.school, sizeof(j->school));
+                snprintf(j->school, sizeof(j->school), "%s", c->school);
                 c->cfg_pending = 1;
                 c->cfg_checked = now;
                 submit(c, j);

@@ -282,8 +282,12 @@ tls_conn_feed(struct tls_conn *t, const uint8_t *p, size_t n,
         err = SSL_get_error(t->ssl, rc);
         if (drain(t, out) != 0)
             return -ENOMEM;
-        if (err == SSL_ERROR_WANT_READ || err == SSL_ERROR_WANT_WRITE)
+        if (err == SSL_ERROR_WANT_READ || err == SSL_ERROR_WANT_WRITE) {
+            /* nothing buffered now: an idle session keeps no record
+             * buffers (thousands of agents are idle most of the minute) */
+            SSL_free_buffers(t->ssl);
             return 0;
+        }
         if (err == SSL_ERROR_ZERO_RETURN) {
             *why = "TLS: peer closed the session";
             return -EPROTO;
