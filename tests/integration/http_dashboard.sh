@@ -22,26 +22,8 @@ fi
 
 noc_district
 noc_start
-python3 - "$DB" > "$T/expect.json" <<'PY'
-import json, sqlite3, sys
-db = sqlite3.connect("file:%s?mode=ro" % sys.argv[1], uri=True)
-q = lambda s, *a: db.execute(s, a).fetchall()
-eid = q("SELECT MAX(id) FROM evaluations WHERE pack = 'hefei' AND year = 2020")[0][0]
-fails = 0
-for code, in q("SELECT code FROM schools"):
-    st = [s for (s,) in q("SELECT status FROM evaluation_school WHERE eval_id = ? AND school = ?", eid, code)]
-    fails += "fails" in st
-print(json.dumps({
-    "total": q("SELECT COUNT(*) FROM schools")[0][0],
-    "county": q("SELECT COUNT(*) FROM schools WHERE region = 'county'")[0][0],
-    "fails": fails,
-    "school": "HF101",
-    "school_name": q("SELECT name FROM schools WHERE code = 'HF101'")[0][0],
-    "classes": q("SELECT COUNT(DISTINCT class) FROM class_minute WHERE school = 'HF101'")[0][0],
-    "last_code": q("SELECT MAX(code) FROM schools")[0][0],
-    "agents": q("SELECT COUNT(*) FROM agents")[0][0],
-}))
-PY
+python3 tests/integration/http/expect.py "$DB" HF101 > "$T/expect.json" ||
+    fail "expectations"
 SHOTS=$B/screenshots
 mkdir -p "$SHOTS"
 WEB_DIR=$TOP/collector/web CHROMIUM=$CHROMIUM timeout 120 \
