@@ -323,14 +323,22 @@ function chart(id, title, xs, series) {
     return;
   }
   const width = Math.max(320, box.clientWidth - 10);
+  // zoom to where there is data (a year with six weeks of data would
+  // otherwise be a thin stripe at one edge)
+  let lo = Infinity, hi = -Infinity;
+  for (const s of series) s.data.forEach((v, i) => {
+    if (v != null && v !== 0) { lo = Math.min(lo, xs[i]); hi = Math.max(hi, xs[i]); }
+  });
+  const step = xs.length > 1 ? xs[1] - xs[0] : 3600;
+  const x = lo <= hi ? { time: true, range: [lo - step, hi + step] } : { time: true };
   const opts = {
     width, height: 240, title,
-    scales: { x: { time: true } },
+    scales: { x },
     series: [{}, ...series.map((s, i) => ({
       label: s.label, stroke: PALETTE[i % PALETTE.length], width: 1.5, spanGaps: false,
       points: { show: xs.length < 60 },
     }))],
-    axes: [{}, { size: 60 }],
+    axes: [{}, { size: 60, values: (u, vals) => vals.map((v) => v == null ? "" : String(+v.toPrecision(3))) }],
   };
   state.charts.push(new uPlot(opts, [xs, ...series.map((s) => s.data)], box));
 }
