@@ -18,8 +18,16 @@
 #include "flowagg.h"
 #include "pkt.h"
 
+/* The busiest second is tracked per class as it goes: packets arrive in
+ * time order (a late one counts in the latest second), so all of a class's
+ * bytes of one second are one run; when the class's second changes, the
+ * run is compared with the peak. One cache line per class instead of a
+ * 60-second table the size of L2. */
 struct fa_class {
     uint64_t bytes[2], pkts[2];
+    uint64_t secbytes[2]; /* this class's bytes in second `sec` so far */
+    uint64_t peak[2];     /* busiest finished second */
+    uint32_t sec;         /* 0..59 */
     uint32_t devices;
     uint32_t touched;
 };
@@ -34,7 +42,6 @@ struct fa_dev {
 struct flowagg {
     size_t nclasses;
     struct fa_class *cls;
-    uint64_t *secb; /* [60][nclasses][2] bytes per second */
     char (*names)[WIRE_MAX_STR + 1];
     struct wire_class_min *rows; /* output buffer, nclasses long */
     struct wire_capture_min cap;
@@ -90,14 +97,12 @@ flowagg_new(const struct classmap *cm, size_t max_devices, const char *source,
         return NULL;
     fa->nclasses = classmap_nclasses(cm);
     fa->cls = calloc(fa->nclasses ? fa->nclasses : 1, sizeof(*fa->cls));
-    fa->secb = calloc(60 * 2 * (fa->nclasses ? fa->nclasses : 1),
-                      sizeof(*fa->secb));
     fa->rows = calloc(fa->nclasses ? fa->nclasses : 1, sizeof(*fa->rows));
     fa->names = calloc(fa->nclasses ? fa->nclasses : 1, sizeof(*fa->names));
     for (cap = 1024; cap < max_devices * 2; cap *= 2)
         ;
     fa->dev = calloc(cap, sizeof(*fa->dev));
-    if (fa->cls == NULL || fa->secb == NULL || fa->rows == NULL ||
+    if (fa->cls == NULL || fa->rows == NULL ||
         fa->names == NULL ||
         fa->dev == NULL) {
         flowagg_free(fa);
@@ -123,7 +128,6 @@ flowagg_free(struct flowagg *fa)
     if (fa == NULL)
         return;
     free(fa->cls);
-    free(fa->secb);
     free(fa->rows);
     free(fa->names);
     free(fa->dev);
@@ -133,15 +137,10 @@ flowagg_free(struct flowagg *fa)
 static uint64_t
 peak_bps(const struct flowagg *fa, size_t cls, int dir)
 {
-    uint64_t m = 0, v;
-    int s;
+    const struct fa_class *c = &fa->cls[cls];
 
-    for (s = 0; s < 60; s++) {
-        v = fa->secb[((size_t)s * fa->nclasses + cls) * 2 + (size_t)dir];
-        if (v > m)
-            m = v;
-    }
-    return m * 8;
+    return (c->secbytes[dir] > c->peak[dir] ? c->secbytes[dir]
+                                            : c->peak[dir]) * 8;
 }
 
 static bool dev_insert(struct flowagg *fa, uint64_t key);
@@ -192,18 +191,9 @@ reset(struct flowagg *fa)
 {
     size_t i;
 
-    for (i = 0; i < fa->nclasses; i++) {
-        int sec;
-
-        if (!fa->cls[i].touched)
-            continue;
-        memset(&fa->cls[i], 0, sizeof(fa->cls[i]));
-        for (sec = 0; sec < 60; sec++) {
-            uint64_t *b = &fa->secb[((size_t)sec * fa->nclasses + i) * 2];
-
-            b[0] = b[1] = 0;
-        }
-    }
+    for (i = 0; i < fa->nclasses; i++)
+        if (fa->cls[i].touched)
+            memset(&fa->cls[i], 0, sizeof(fa->cls[i]));
     cap_reset(fa);
     fa->gen++;
     fa->devused = 0;
@@ -213,7 +203,16 @@ reset(struct flowagg *fa)
 void
 flowagg_packet(struct flowagg *fa, int64_t sec)
 {
-    int64_t m = flowagg_minute(sec);
+    int64_t m;
+
+    /* nearly every packet falls in the open minute */
+    if (fa->open && (uint64_t)(sec - fa->minute) < 60) {
+        fa->st.pkts++;
+        fa->cur_sec = (unsigned)(sec - fa->minute);
+        fa->cap.pkts_seen++;
+        return;
+    }
+    m = flowagg_minute(sec);
 
     fa->st.pkts++;
     if (!fa->open) {
@@ -318,11 +317,20 @@ flowagg_egress(struct flowagg *fa, int cls, int dir, uint32_t bytes,
     }
     dir = dir == PKT_UP ? PKT_UP : PKT_DOWN;
     c = &fa->cls[cls];
+    if (c->sec != fa->cur_sec || !c->touched) {
+        /* a new second for this class: the run that ended may be the
+         * busiest */
+        if (c->secbytes[0] > c->peak[0])
+            c->peak[0] = c->secbytes[0];
+        if (c->secbytes[1] > c->peak[1])
+            c->peak[1] = c->secbytes[1];
+        c->secbytes[0] = c->secbytes[1] = 0;
+        c->sec = fa->cur_sec;
+    }
     c->touched = 1;
     c->bytes[dir] += bytes;
     c->pkts[dir]++;
-    fa->secb[((size_t)fa->cur_sec * fa->nclasses + (size_t)cls) * 2 +
-             (size_t)dir] += bytes;
+    c->secbytes[dir] += bytes;
     if (dev == NULL || devlen == 0)
         return;
     key = dev_key(cls, dev, devlen);
@@ -377,6 +385,6 @@ flowagg_footprint(const struct flowagg *fa)
 {
     return sizeof(*fa) +
            fa->nclasses * (sizeof(*fa->cls) + sizeof(*fa->rows) +
-                           sizeof(*fa->names) + 120 * sizeof(*fa->secb)) +
+                           sizeof(*fa->names)) +
            (fa->devmask + 1) * sizeof(*fa->dev);
 }
