@@ -256,3 +256,11 @@ soak: tests-build
 		sh tests/run.sh fault_restart_2000 || st=1; \
 	exit $$st
 .PHONY: bench soak
+
+# The dashboard (collector/web): front-end libraries from npm, bundled with
+# esbuild into $(BUILD)/web, which `serve` finds through http_web_dir (the
+# packages install it under /usr/share/classband/web). Needs npm's registry
+# on first build only; nothing is fetched at run time.
+web:
+	sh collector/web/build.sh $(BUILD)
+.PHONY: web

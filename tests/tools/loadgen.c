@@ -959,7 +959,7 @@ main(int argc, char **argv)
     g.timeout_s = 120;
     g.ramp_ms = 1000;
     g.backoff_min = 500;
-    g.backoff_max = 60000;
+    g.backoff_max = 30000; /* as agent/uplink.c */
     while ((ch = getopt_long(argc, argv, "a:n:b:c:i:w:p:D:T:v", opts,
                              NULL)) != -1) {
         switch (ch) {
