@@ -32,7 +32,7 @@ pc_libs = $(shell $(PKG_CONFIG) --libs $(1) 2>/dev/null)
 WARN = -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes \
 	-Wmissing-prototypes -Wno-unused-parameter
 CFLAGS ?= -O2 -g
-ALL_CFLAGS = -std=c11 -D_GNU_SOURCE $(WARN) $(CFLAGS) $(SANFLAGS) \
+ALL_CFLAGS = -std=c11 -D_GNU_SOURCE -D_FILE_OFFSET_BITS=64 $(WARN) $(CFLAGS) $(SANFLAGS) \
 	-DCLASSBAND_VERSION='"$(VERSION)"' -Icommon -Iagent -Icollector \
 	$(sort $(call pc_cflags,$(AGENT_PKGS) $(COLLECTOR_PKGS)))
 AGENT_LIBS = $(call pc_libs,$(AGENT_PKGS)) -lm
