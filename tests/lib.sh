@@ -77,3 +77,35 @@ kill9_collector() {
 now_ms() {
     date +%s%3N
 }
+
+# free_udp_port: a UDP port nothing listens on, 20000..39999.
+free_udp_port() {
+    while :; do
+        p=$(( 20000 + $(od -An -N2 -tu2 /dev/urandom) % 20000 ))
+        ss -Huln "sport = :$p" | grep -q . || { echo $p; return; }
+    done
+}
+
+# start_snmpsim DATADIR COMMUNITY: snmpsimd serving DATADIR (one community
+# per .snmprec file) on a free loopback port, as nobody when run as root;
+# sets SNMPSIM_PORT once COMMUNITY answers (30 s at most).
+start_snmpsim() {
+    SNMPSIM_PORT=$(free_udp_port)
+    mkdir -p "$T/snmpsim-cache"
+    _as=""
+    if [ "$(id -u)" = 0 ]; then
+        chown nobody:nogroup "$T/snmpsim-cache"; chmod 755 "$T"
+        _as="--process-user=nobody --process-group=nogroup"
+    fi
+    snmpsimd --data-dir="$1" --cache-dir="$T/snmpsim-cache" \
+        --agent-udpv4-endpoint=127.0.0.1:$SNMPSIM_PORT $_as \
+        --logging-method=null > "$T/snmpsim.log" 2>&1 &
+    PIDS="$PIDS $!"
+    _i=0
+    until snmpget -v2c -c "$2" -t 1 -r 0 127.0.0.1:$SNMPSIM_PORT \
+            1.3.6.1.2.1.1.3.0 > /dev/null 2>&1; do
+        _i=$((_i + 1))
+        [ $_i -lt 30 ] || { cat "$T/snmpsim.log"; fail "snmpsimd did not answer"; }
+        sleep 1
+    done
+}

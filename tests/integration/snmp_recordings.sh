@@ -34,31 +34,8 @@ once_conf() { # once_conf FILE
     fi
 }
 
-free_udp_port() {
-    while :; do
-        p=$(( 20000 + $(od -An -N2 -tu2 /dev/urandom) % 20000 ))
-        ss -Huln "sport = :$p" | grep -q . || { echo $p; return; }
-    done
-}
-
-# ---- snmpsimd ----
-PORT=$(free_udp_port)
-mkdir -p "$T/cache"
-if [ "$(id -u)" = 0 ]; then
-    chown nobody:nogroup "$T/cache"; chmod 755 "$T"
-    asuser="--process-user=nobody --process-group=nogroup"
-else
-    asuser=""
-fi
-snmpsimd --data-dir="$REC" --cache-dir="$T/cache" \
-    --agent-udpv4-endpoint=127.0.0.1:$PORT $asuser \
-    --logging-method=null > "$T/snmpsim.log" 2>&1 &
-PIDS="$PIDS $!"
-i=0
-until snmpget -v2c -c routeros -t 1 -r 0 127.0.0.1:$PORT 1.3.6.1.2.1.1.3.0 > /dev/null 2>&1; do
-    i=$((i + 1)); [ $i -lt 30 ] || { cat "$T/snmpsim.log"; fail "snmpsimd did not answer"; }
-    sleep 1
-done
+start_snmpsim "$REC" routeros
+PORT=$SNMPSIM_PORT
 H=127.0.0.1:$PORT
 
 # ---- oracle helpers (net-snmp tools + awk) ----
