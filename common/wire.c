@@ -127,6 +127,34 @@ wire_put_str(struct buf *b, const char *s)
 }
 
 void
+wire_put_id(struct buf *b, const char *s)
+{
+    size_t n = strnlen(s, WIRE_MAX_STR + 1);
+
+    if (n > WIRE_MAX_STR)
+        n = WIRE_MAX_STR;
+    wire_put_u16(b, (uint16_t)n);
+    buf_append(b, s, n);
+}
+
+int
+wire_rec_append(struct buf *out, uint8_t type, const struct buf *body)
+{
+    uint8_t hdr[3] = {type, (uint8_t)(body->len >> 8), (uint8_t)body->len};
+
+    if (body->err || body->len > UINT16_MAX) {
+        if (!out->err)
+            out->err = body->err ? body->err : -EMSGSIZE;
+        return out->err;
+    }
+    if (out->err)
+        return out->err;
+    if (buf_append(out, hdr, 3) != 0 || buf_append(out, body->p, body->len))
+        return out->err ? out->err : -EMSGSIZE;
+    return 0;
+}
+
+void
 wire_rd_init(struct wire_rd *r, const uint8_t *p, size_t len)
 {
     r->p = p;

@@ -62,6 +62,12 @@ void wire_put_u16(struct buf *b, uint16_t v);
 void wire_put_u32(struct buf *b, uint32_t v);
 void wire_put_u64(struct buf *b, uint64_t v);
 void wire_put_str(struct buf *b, const char *s);     /* u16 len + bytes */
+/* An identifier (name, target, error text): cut to WIRE_MAX_STR bytes so a
+ * long one never makes the record unreadable. */
+void wire_put_id(struct buf *b, const char *s);
+/* Appends one record, u8 type | u16 len | body, to a record list. A sticky
+ * error in body or out is returned (and kept in out). */
+int  wire_rec_append(struct buf *out, uint8_t type, const struct buf *body);
 
 /* Reading a payload: every getter checks the remaining length; a short
  * read sets bad and returns 0/empty, so a decoder checks once at the end. */

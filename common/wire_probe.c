@@ -2,39 +2,11 @@
  * wire_probe.h). A body is built in a stack buffer first so its length is
  * known before anything reaches the caller's buffer. */
 #include <errno.h>
-#include <stdio.h>
 #include <string.h>
 
 #include "wire_probe.h"
 
 #define BODY_MAX 1024 /* three strings of <= 255 bytes and the numbers */
-
-static int
-finish(struct buf *out, uint8_t type, const struct buf *b)
-{
-    uint8_t hdr[3] = {type, (uint8_t)(b->len >> 8), (uint8_t)b->len};
-
-    if (b->err) {
-        if (!out->err)
-            out->err = b->err;
-        return b->err;
-    }
-    if (out->err)
-        return out->err;
-    if (buf_append(out, hdr, 3) != 0 || buf_append(out, b->p, b->len) != 0)
-        return out->err ? out->err : -EMSGSIZE;
-    return 0;
-}
-
-/* wire_put_str refuses nothing; a longer name is cut like wire_snmp's */
-static void
-put_str(struct buf *b, const char *s)
-{
-    char tmp[WIRE_MAX_STR + 1];
-
-    snprintf(tmp, sizeof(tmp), "%s", s);
-    wire_put_str(b, tmp);
-}
 
 int
 wire_probe_capacity_put(struct buf *out, const struct wire_probe_capacity *r)
@@ -43,18 +15,18 @@ wire_probe_capacity_put(struct buf *out, const struct wire_probe_capacity *r)
     struct buf b = {mem, 0, sizeof(mem), sizeof(mem), 0};
 
     wire_put_u64(&b, (uint64_t)r->ts);
-    put_str(&b, r->target);
-    put_str(&b, r->wan_if);
+    wire_put_id(&b, r->target);
+    wire_put_id(&b, r->wan_if);
     wire_put_u64(&b, r->link_mbps);
     wire_put_u8(&b, r->status);
-    put_str(&b, r->error);
+    wire_put_id(&b, r->error);
     wire_put_u64(&b, r->up_bytes);
     wire_put_u32(&b, r->up_ms);
     wire_put_u64(&b, r->up_bps);
     wire_put_u64(&b, r->down_bytes);
     wire_put_u32(&b, r->down_ms);
     wire_put_u64(&b, r->down_bps);
-    return finish(out, WIRE_REC_PROBE_CAPACITY, &b);
+    return wire_rec_append(out, WIRE_REC_PROBE_CAPACITY, &b);
 }
 
 int
@@ -64,11 +36,11 @@ wire_reach_min_put(struct buf *out, const struct wire_reach_min *r)
     struct buf b = {mem, 0, sizeof(mem), sizeof(mem), 0};
 
     wire_put_u64(&b, (uint64_t)r->minute);
-    put_str(&b, r->target);
+    wire_put_id(&b, r->target);
     wire_put_u32(&b, r->probes);
     wire_put_u32(&b, r->ok);
     wire_put_u64(&b, r->rtt_us);
-    return finish(out, WIRE_REC_REACH_MIN, &b);
+    return wire_rec_append(out, WIRE_REC_REACH_MIN, &b);
 }
 
 int

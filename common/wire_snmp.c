@@ -1,6 +1,7 @@
 /* wire_snmp: encoders and decoders of the SNMP batch records (see
  * wire_snmp.h). Encoding writes into a stack body first so the record
- * length is known before anything reaches the caller's buffer. */
+ * length is known before anything reaches the caller's buffer
+ * (wire_rec_append). */
 #include <errno.h>
 #include <string.h>
 
@@ -8,157 +9,88 @@
 
 #define BODY_MAX 2048 /* every SNMP record body fits: strings <= 255 */
 
-struct body {
-    uint8_t p[BODY_MAX];
-    size_t n;
-    int err;
-};
-
-static void
-put(struct body *b, const void *v, size_t n)
-{
-    if (b->err || b->n + n > sizeof(b->p)) {
-        b->err = -EMSGSIZE;
-        return;
-    }
-    memcpy(b->p + b->n, v, n);
-    b->n += n;
-}
-
-static void
-put_u8(struct body *b, uint8_t v)
-{
-    put(b, &v, 1);
-}
-
-static void
-put_u16(struct body *b, uint16_t v)
-{
-    uint8_t x[2] = {(uint8_t)(v >> 8), (uint8_t)v};
-    put(b, x, 2);
-}
-
-static void
-put_u32(struct body *b, uint32_t v)
-{
-    uint8_t x[4] = {(uint8_t)(v >> 24), (uint8_t)(v >> 16),
-                    (uint8_t)(v >> 8), (uint8_t)v};
-    put(b, x, 4);
-}
-
-static void
-put_u64(struct body *b, uint64_t v)
-{
-    put_u32(b, (uint32_t)(v >> 32));
-    put_u32(b, (uint32_t)v);
-}
-
-static void
-put_str(struct body *b, const char *s)
-{
-    size_t n = strnlen(s, WIRE_MAX_STR + 1);
-
-    if (n > WIRE_MAX_STR)
-        n = WIRE_MAX_STR; /* names are capped; never a bad record */
-    put_u16(b, (uint16_t)n);
-    put(b, s, n);
-}
-
-static int
-finish(struct buf *out, uint8_t type, struct body *b)
-{
-    uint8_t hdr[3] = {type, (uint8_t)(b->n >> 8), (uint8_t)b->n};
-
-    if (b->err) {
-        if (!out->err)
-            out->err = b->err;
-        return b->err;
-    }
-    if (out->err)
-        return out->err;
-    if (buf_append(out, hdr, 3) != 0 || buf_append(out, b->p, b->n) != 0)
-        return out->err ? out->err : -EMSGSIZE;
-    return 0;
-}
-
 int
 wire_snmp_poll_put(struct buf *out, const struct wire_snmp_poll *r)
 {
-    struct body b = {.n = 0, .err = 0};
+    uint8_t mem[BODY_MAX];
+    struct buf b = {mem, 0, sizeof(mem), sizeof(mem), 0};
 
-    put_u64(&b, (uint64_t)r->ts);
-    put_str(&b, r->target);
-    put_str(&b, r->profile);
-    put_str(&b, r->error);
-    put_u8(&b, r->state);
-    put_u8(&b, r->rebooted);
-    put_u32(&b, r->duration_ms);
-    put_u32(&b, r->interval_s);
-    put_u32(&b, r->uptime);
-    put_u32(&b, r->aps);
-    put_u32(&b, r->aps_up);
-    put_u32(&b, r->aps_down);
-    put_u32(&b, r->aps_unknown);
-    put_u64(&b, r->total_aps);
-    put_u64(&b, r->total_aps_up);
-    put_u64(&b, r->clients);
-    put_u64(&b, r->neighbours);
-    put_u64(&b, r->neighbour_macs);
-    put_u64(&b, r->access_mbps);
-    return finish(out, WIRE_REC_SNMP_POLL, &b);
+    wire_put_u64(&b, (uint64_t)r->ts);
+    wire_put_id(&b, r->target);
+    wire_put_id(&b, r->profile);
+    wire_put_id(&b, r->error);
+    wire_put_u8(&b, r->state);
+    wire_put_u8(&b, r->rebooted);
+    wire_put_u32(&b, r->duration_ms);
+    wire_put_u32(&b, r->interval_s);
+    wire_put_u32(&b, r->uptime);
+    wire_put_u32(&b, r->aps);
+    wire_put_u32(&b, r->aps_up);
+    wire_put_u32(&b, r->aps_down);
+    wire_put_u32(&b, r->aps_unknown);
+    wire_put_u64(&b, r->total_aps);
+    wire_put_u64(&b, r->total_aps_up);
+    wire_put_u64(&b, r->clients);
+    wire_put_u64(&b, r->neighbours);
+    wire_put_u64(&b, r->neighbour_macs);
+    wire_put_u64(&b, r->access_mbps);
+    return wire_rec_append(out, WIRE_REC_SNMP_POLL, &b);
 }
 
 int
 wire_snmp_ap_put(struct buf *out, const struct wire_snmp_ap *r)
 {
-    struct body b = {.n = 0, .err = 0};
+    uint8_t mem[BODY_MAX];
+    struct buf b = {mem, 0, sizeof(mem), sizeof(mem), 0};
 
-    put_u64(&b, (uint64_t)r->ts);
-    put_str(&b, r->target);
-    put_str(&b, r->name);
-    put_str(&b, r->location);
-    put_u8(&b, r->has_mac);
-    put(&b, r->mac, 6);
-    put_u8(&b, r->status);
-    put_u8(&b, r->status_src);
-    put_u64(&b, r->clients);
-    put_u64(&b, r->speed_mbps);
-    return finish(out, WIRE_REC_SNMP_AP, &b);
+    wire_put_u64(&b, (uint64_t)r->ts);
+    wire_put_id(&b, r->target);
+    wire_put_id(&b, r->name);
+    wire_put_id(&b, r->location);
+    wire_put_u8(&b, r->has_mac);
+    buf_append(&b, r->mac, 6);
+    wire_put_u8(&b, r->status);
+    wire_put_u8(&b, r->status_src);
+    wire_put_u64(&b, r->clients);
+    wire_put_u64(&b, r->speed_mbps);
+    return wire_rec_append(out, WIRE_REC_SNMP_AP, &b);
 }
 
 int
 wire_snmp_if_put(struct buf *out, const struct wire_snmp_if *r)
 {
-    struct body b = {.n = 0, .err = 0};
+    uint8_t mem[BODY_MAX];
+    struct buf b = {mem, 0, sizeof(mem), sizeof(mem), 0};
 
-    put_u64(&b, (uint64_t)r->ts);
-    put_str(&b, r->target);
-    put_str(&b, r->name);
-    put_str(&b, r->alias);
-    put_u32(&b, r->ifindex);
-    put_u8(&b, r->oper);
-    put_u8(&b, r->flags);
-    put_u32(&b, r->elapsed_s);
-    put_u64(&b, r->speed_mbps);
-    put_u64(&b, r->in_bytes);
-    put_u64(&b, r->out_bytes);
-    return finish(out, WIRE_REC_SNMP_IF, &b);
+    wire_put_u64(&b, (uint64_t)r->ts);
+    wire_put_id(&b, r->target);
+    wire_put_id(&b, r->name);
+    wire_put_id(&b, r->alias);
+    wire_put_u32(&b, r->ifindex);
+    wire_put_u8(&b, r->oper);
+    wire_put_u8(&b, r->flags);
+    wire_put_u32(&b, r->elapsed_s);
+    wire_put_u64(&b, r->speed_mbps);
+    wire_put_u64(&b, r->in_bytes);
+    wire_put_u64(&b, r->out_bytes);
+    return wire_rec_append(out, WIRE_REC_SNMP_IF, &b);
 }
 
 int
 wire_snmp_area_put(struct buf *out, const struct wire_snmp_area *r)
 {
-    struct body b = {.n = 0, .err = 0};
+    uint8_t mem[BODY_MAX];
+    struct buf b = {mem, 0, sizeof(mem), sizeof(mem), 0};
 
-    put_u64(&b, (uint64_t)r->ts);
-    put_u32(&b, r->interval_s);
-    put_str(&b, r->area);
-    put_u8(&b, r->required);
-    put_u8(&b, r->state);
-    put_u16(&b, r->aps);
-    put_u16(&b, r->aps_up);
-    put_u16(&b, r->aps_down);
-    return finish(out, WIRE_REC_SNMP_AREA, &b);
+    wire_put_u64(&b, (uint64_t)r->ts);
+    wire_put_u32(&b, r->interval_s);
+    wire_put_id(&b, r->area);
+    wire_put_u8(&b, r->required);
+    wire_put_u8(&b, r->state);
+    wire_put_u16(&b, r->aps);
+    wire_put_u16(&b, r->aps_up);
+    wire_put_u16(&b, r->aps_down);
+    return wire_rec_append(out, WIRE_REC_SNMP_AREA, &b);
 }
 
 int
