@@ -6,12 +6,11 @@
 #include <string.h>
 #include <strings.h>
 
-#include <sqlite3.h>
-
 #include "calendar.h"
 #include "conf.h"
 #include "log.h"
 #include "storage.h"
+#include "storage_admin.h"
 
 void
 calendar_default(struct calendar *c)
@@ -331,136 +330,107 @@ calendar_parse_file(const char *path, struct calendar *c, FILE *errs)
     return 0;
 }
 
+/* civil_from_days: the stored form of an exception day is its readable
+ * date. */
+static void
+format_day(int64_t day, char *buf, size_t len)
+{
+    int64_t z = day + 719468;
+    int64_t era = (z >= 0 ? z : z - 146096) / 146097;
+    int64_t doe = z - era * 146097;
+    int64_t yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+    int64_t doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    int64_t mp = (5 * doy + 2) / 153;
+    int dd, m, y;
+
+    dd = (int)(doy - (153 * mp + 2) / 5 + 1);
+    m = (int)(mp < 10 ? mp + 3 : mp - 9);
+    y = (int)(yoe + era * 400 + (m <= 2));
+    snprintf(buf, len, "%04d-%02d-%02d", y, m, dd);
+}
+
 int
 calendar_store(struct storage *st, const struct calendar *c)
 {
-    sqlite3 *db = storage_handle(st);
-    sqlite3_stmt *s = NULL, *d = NULL;
-    char date[16];
+    struct storage_calendar sc;
+    struct storage_calendar_day *days = NULL;
+    char (*dates)[16] = NULL;
     size_t i;
-    int rc = -EIO, y, m, dd;
-    int64_t z;
+    int rc;
 
-    if (sqlite3_exec(db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK)
-        goto out;
-    if (sqlite3_prepare_v2(db,
-                           "INSERT OR REPLACE INTO calendar (district, "
-                           "utc_offset, weekdays, start_min, end_min, "
-                           "source, loaded) VALUES (?1,?2,?3,?4,?5,?6,"
-                           "strftime('%s','now'))",
-                           -1, &s, NULL) != SQLITE_OK ||
-        sqlite3_prepare_v2(db, "DELETE FROM calendar_day WHERE district = ?1",
-                           -1, &d, NULL) != SQLITE_OK)
-        goto out;
-    sqlite3_bind_text(s, 1, c->district, -1, SQLITE_STATIC);
-    sqlite3_bind_int(s, 2, c->utc_offset);
-    sqlite3_bind_int(s, 3, (int)c->weekdays);
-    sqlite3_bind_int(s, 4, c->start_min);
-    sqlite3_bind_int(s, 5, c->end_min);
-    sqlite3_bind_text(s, 6, c->source, -1, SQLITE_STATIC);
-    sqlite3_bind_text(d, 1, c->district, -1, SQLITE_STATIC);
-    if (sqlite3_step(s) != SQLITE_DONE || sqlite3_step(d) != SQLITE_DONE)
-        goto out;
-    sqlite3_finalize(s);
-    s = NULL;
-    if (sqlite3_prepare_v2(db,
-                           "INSERT INTO calendar_day (district, day, "
-                           "school_day) VALUES (?1, ?2, ?3)",
-                           -1, &s, NULL) != SQLITE_OK)
-        goto out;
-    for (i = 0; i < c->nexc; i++) {
-        /* civil_from_days, for a readable stored date */
-        z = c->exc[i].day + 719468;
-        {
-            int64_t era = (z >= 0 ? z : z - 146096) / 146097;
-            int64_t doe = z - era * 146097;
-            int64_t yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
-            int64_t doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-            int64_t mp = (5 * doy + 2) / 153;
-
-            dd = (int)(doy - (153 * mp + 2) / 5 + 1);
-            m = (int)(mp < 10 ? mp + 3 : mp - 9);
-            y = (int)(yoe + era * 400 + (m <= 2));
+    if (c->nexc > 0) {
+        days = calloc(c->nexc, sizeof(*days));
+        dates = calloc(c->nexc, sizeof(*dates));
+        if (days == NULL || dates == NULL) {
+            free(days);
+            free(dates);
+            log_warnx("calendar: store: out of memory");
+            return -EIO;
         }
-        snprintf(date, sizeof(date), "%04d-%02d-%02d", y, m, dd);
-        sqlite3_bind_text(s, 1, c->district, -1, SQLITE_STATIC);
-        sqlite3_bind_text(s, 2, date, -1, SQLITE_TRANSIENT);
-        sqlite3_bind_int(s, 3, c->exc[i].school_day);
-        if (sqlite3_step(s) != SQLITE_DONE)
-            goto out;
-        sqlite3_reset(s);
     }
-    if (sqlite3_exec(db, "COMMIT", NULL, NULL, NULL) == SQLITE_OK)
-        rc = 0;
-out:
-    if (rc != 0) {
-        log_warnx("calendar: store: %s", sqlite3_errmsg(db));
-        sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
+    for (i = 0; i < c->nexc; i++) {
+        format_day(c->exc[i].day, dates[i], sizeof(dates[i]));
+        days[i].date = dates[i];
+        days[i].school_day = c->exc[i].school_day;
     }
-    sqlite3_finalize(s);
-    sqlite3_finalize(d);
+    sc.district = c->district;
+    sc.utc_offset = c->utc_offset;
+    sc.weekdays = c->weekdays;
+    sc.start_min = c->start_min;
+    sc.end_min = c->end_min;
+    sc.source = c->source;
+    rc = storage_calendar_put(st, &sc, days, c->nexc);
+    free(days);
+    free(dates);
     return rc;
 }
 
 static int
-load_one(sqlite3 *db, const char *district, struct calendar *c)
+load_day(void *arg, const struct storage_calendar_day *d)
 {
-    sqlite3_stmt *s = NULL;
-    struct calparse p = { c, 0 };
-    int rc, found = 0;
     int64_t day;
 
-    if (sqlite3_prepare_v2(db,
-                           "SELECT utc_offset, weekdays, start_min, end_min, "
-                           "source FROM calendar WHERE district = ?1",
-                           -1, &s, NULL) != SQLITE_OK)
-        return -EIO;
-    sqlite3_bind_text(s, 1, district, -1, SQLITE_STATIC);
-    if (sqlite3_step(s) == SQLITE_ROW) {
-        found = 1;
-        calendar_default(c);
-        snprintf(c->district, sizeof(c->district), "%s", district);
-        c->utc_offset = sqlite3_column_int(s, 0);
-        c->weekdays = (unsigned)sqlite3_column_int(s, 1);
-        c->start_min = sqlite3_column_int(s, 2);
-        c->end_min = sqlite3_column_int(s, 3);
-        snprintf(c->source, sizeof(c->source), "%s%s%s%s",
-                 (const char *)sqlite3_column_text(s, 4),
-                 district[0] ? " (" : "", district, district[0] ? ")" : "");
-    }
-    sqlite3_finalize(s);
-    if (!found)
+    if (parse_date(d->date, &day) != 0)
         return 0;
-    if (sqlite3_prepare_v2(db,
-                           "SELECT day, school_day FROM calendar_day WHERE "
-                           "district = ?1 ORDER BY day",
-                           -1, &s, NULL) != SQLITE_OK)
-        return -EIO;
-    sqlite3_bind_text(s, 1, district, -1, SQLITE_STATIC);
-    while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-        if (parse_date((const char *)sqlite3_column_text(s, 0), &day) != 0)
-            continue;
-        if (add_exc(&p, day, sqlite3_column_int(s, 1)) != 0) {
-            sqlite3_finalize(s);
-            return -ENOMEM;
-        }
-    }
-    sqlite3_finalize(s);
-    return rc == SQLITE_DONE ? 1 : -EIO;
+    return add_exc(arg, day, d->school_day) != 0 ? -ENOMEM : 0;
+}
+
+/* Loads district's stored calendar into c, which holds the built-in
+ * default with no exceptions. 1 found, 0 none stored, -errno. */
+static int
+load_one(struct storage *st, const char *district, struct calendar *c)
+{
+    struct storage_calendar_head h;
+    struct calparse p = { c, 0 };
+    int rc;
+
+    rc = storage_calendar_get(st, district, &h, load_day, &p);
+    if (rc != 1)
+        return rc;
+    snprintf(c->district, sizeof(c->district), "%s", district);
+    c->utc_offset = h.utc_offset;
+    c->weekdays = h.weekdays;
+    c->start_min = h.start_min;
+    c->end_min = h.end_min;
+    /* Truncation keeps the start, which names the file. */
+    if (snprintf(c->source, sizeof(c->source), "%s%s%s%s", h.source,
+                 district[0] ? " (" : "", district,
+                 district[0] ? ")" : "") < 0)
+        c->source[0] = '\0';
+    return 1;
 }
 
 int
 calendar_get(struct storage *st, const char *district, struct calendar *c)
 {
-    sqlite3 *db = storage_handle(st);
     int rc;
 
     calendar_default(c);
     if (district != NULL && district[0] != '\0') {
-        rc = load_one(db, district, c);
+        rc = load_one(st, district, c);
         if (rc != 0)
             return rc < 0 ? rc : 0;
     }
-    rc = load_one(db, "", c);
+    rc = load_one(st, "", c);
     return rc < 0 ? rc : 0;
 }

@@ -5,12 +5,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <sqlite3.h>
-
 #include "log.h"
 #include "packs.h"
 #include "registry.h"
 #include "storage.h"
+#include "storage_admin.h"
 
 enum { P_PACK, P_VERSION, P_RULE, P_YEAR, P_REGIONS, P_TYPES, P_METRIC,
        P_OP, P_THRESHOLD, P_SHARE, P_SOURCE, P_TEXT };
@@ -319,11 +318,11 @@ packs_load_file(struct storage *st, const char *path, enum textconv_enc enc,
                 FILE *errs, char **name, char **version, int *nrules,
                 int *already)
 {
-    sqlite3 *db = storage_handle(st);
-    sqlite3_stmt *s = NULL;
+    struct storage_pack sp;
+    struct storage_pack_rule *rows = NULL;
     struct pack p;
     uint64_t digest;
-    char hex[20];
+    char hex[20], stored[20];
     size_t i;
     int rc;
 
@@ -334,16 +333,36 @@ packs_load_file(struct storage *st, const char *path, enum textconv_enc enc,
     if (rc != 0)
         return rc;
     snprintf(hex, sizeof(hex), "%016llx", (unsigned long long)digest);
-    rc = -EIO;
-    if (sqlite3_exec(db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK)
-        goto out;
-    if (sqlite3_prepare_v2(db, "SELECT digest FROM packs WHERE pack = ?1 "
-                           "AND version = ?2", -1, &s, NULL) != SQLITE_OK)
-        goto out;
-    sqlite3_bind_text(s, 1, p.name, -1, SQLITE_STATIC);
-    sqlite3_bind_text(s, 2, p.version, -1, SQLITE_STATIC);
-    if (sqlite3_step(s) == SQLITE_ROW) {
-        if (strcmp((const char *)sqlite3_column_text(s, 0), hex) == 0) {
+    rows = calloc(p.nrules ? p.nrules : 1, sizeof(*rows));
+    if (rows == NULL) {
+        packs_free(&p);
+        return -ENOMEM;
+    }
+    for (i = 0; i < p.nrules; i++) {
+        const struct pack_rule *r = &p.rules[i];
+
+        rows[i].rule = r->rule;
+        rows[i].year = r->year;
+        rows[i].regions = r->regions;
+        rows[i].types = r->types;
+        rows[i].metric = r->metric;
+        rows[i].op = pack_op_text(r->op);
+        rows[i].threshold = r->threshold;
+        rows[i].share_num = r->share.num;
+        rows[i].share_den = r->share.den;
+        rows[i].source = r->source;
+        rows[i].text = r->text;
+        rows[i].line = r->line;
+    }
+    sp.name = p.name;
+    sp.version = p.version;
+    sp.digest = hex;
+    sp.rules = rows;
+    sp.nrules = p.nrules;
+    sp.origin = path;
+    rc = storage_pack_put(st, &sp, stored, sizeof(stored));
+    if (rc == 1) {
+        if (strcmp(stored, hex) == 0) {
             *already = 1;
             rc = 0;
         } else {
@@ -352,59 +371,8 @@ packs_load_file(struct storage *st, const char *path, enum textconv_enc enc,
                     path, p.name, p.version);
             rc = -EEXIST;
         }
-        goto out;
     }
-    sqlite3_finalize(s);
-    s = NULL;
-    if (sqlite3_prepare_v2(db, "INSERT INTO packs (pack, version, title, "
-                           "digest, loaded) VALUES (?1, ?2, ?1, ?3, "
-                           "strftime('%s','now'))", -1, &s, NULL) !=
-        SQLITE_OK)
-        goto out;
-    sqlite3_bind_text(s, 1, p.name, -1, SQLITE_STATIC);
-    sqlite3_bind_text(s, 2, p.version, -1, SQLITE_STATIC);
-    sqlite3_bind_text(s, 3, hex, -1, SQLITE_STATIC);
-    if (sqlite3_step(s) != SQLITE_DONE)
-        goto out;
-    sqlite3_finalize(s);
-    s = NULL;
-    if (sqlite3_prepare_v2(db, "INSERT INTO pack_rules (pack, version, rule, "
-                           "year, regions, types, metric, op, threshold, "
-                           "share_num, share_den, source, text, line) VALUES "
-                           "(?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14)",
-                           -1, &s, NULL) != SQLITE_OK)
-        goto out;
-    for (i = 0; i < p.nrules; i++) {
-        struct pack_rule *r = &p.rules[i];
-
-        sqlite3_bind_text(s, 1, p.name, -1, SQLITE_STATIC);
-        sqlite3_bind_text(s, 2, p.version, -1, SQLITE_STATIC);
-        sqlite3_bind_text(s, 3, r->rule, -1, SQLITE_STATIC);
-        sqlite3_bind_int(s, 4, r->year);
-        sqlite3_bind_text(s, 5, r->regions, -1, SQLITE_STATIC);
-        sqlite3_bind_text(s, 6, r->types, -1, SQLITE_STATIC);
-        sqlite3_bind_text(s, 7, r->metric, -1, SQLITE_STATIC);
-        sqlite3_bind_text(s, 8, pack_op_text(r->op), -1, SQLITE_STATIC);
-        sqlite3_bind_text(s, 9, r->threshold, -1, SQLITE_STATIC);
-        sqlite3_bind_int64(s, 10, r->share.num);
-        sqlite3_bind_int64(s, 11, r->share.den);
-        sqlite3_bind_text(s, 12, r->source, -1, SQLITE_STATIC);
-        sqlite3_bind_text(s, 13, r->text, -1, SQLITE_STATIC);
-        sqlite3_bind_int(s, 14, r->line);
-        if (sqlite3_step(s) != SQLITE_DONE)
-            goto out;
-        sqlite3_reset(s);
-    }
-    rc = 0;
-out:
-    if (rc == 0 && !*already &&
-        sqlite3_exec(db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK)
-        rc = -EIO;
-    if (rc == -EIO)
-        log_warnx("packs: %s: %s", path, sqlite3_errmsg(db));
-    if (rc != 0 || *already)
-        sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
-    sqlite3_finalize(s);
+    free(rows);
     if (rc == 0) {
         *nrules = (int)p.nrules;
         if (name != NULL)
@@ -416,16 +384,54 @@ out:
     return rc;
 }
 
+struct rules_fill {
+    struct pack *out;
+    size_t cap;
+};
+
+static int
+add_rule(void *arg, const struct storage_pack_rule *row)
+{
+    struct rules_fill *f = arg;
+    struct pack *out = f->out;
+    struct pack_rule *r, *n;
+
+    if (out->nrules == f->cap) {
+        size_t cap = f->cap ? f->cap * 2 : 16;
+
+        n = realloc(out->rules, cap * sizeof(*n));
+        if (n == NULL)
+            return -ENOMEM;
+        out->rules = n;
+        f->cap = cap;
+    }
+    r = &out->rules[out->nrules++];
+    memset(r, 0, sizeof(*r));
+    snprintf(r->rule, sizeof(r->rule), "%s", row->rule);
+    r->year = row->year;
+    snprintf(r->regions, sizeof(r->regions), "%s", row->regions);
+    snprintf(r->types, sizeof(r->types), "%s", row->types);
+    snprintf(r->metric, sizeof(r->metric), "%s", row->metric);
+    r->metric_id = metrics_lookup(r->metric);
+    if (parse_op(row->op, &r->op) != 0)
+        r->op = OP_GE;
+    snprintf(r->threshold, sizeof(r->threshold), "%s", row->threshold);
+    if (ratio_parse_decimal(r->threshold, &r->thr) != 0)
+        return -EIO;
+    r->share.num = row->share_num;
+    r->share.den = row->share_den;
+    snprintf(r->source, sizeof(r->source), "%s", row->source);
+    snprintf(r->text, sizeof(r->text), "%s", row->text);
+    r->line = row->line;
+    return 0;
+}
+
 int
 packs_get(struct storage *st, const char *pack, const char *version,
           int year, struct pack *out, FILE *errs)
 {
-    sqlite3 *db = storage_handle(st);
-    sqlite3_stmt *s = NULL;
-    struct pack_rule *r, *n;
-    size_t cap = 0;
-    int rc = -EIO;
-    const char *op;
+    struct rules_fill f;
+    int rc;
 
     memset(out, 0, sizeof(*out));
     if (errs == NULL)
@@ -434,83 +440,30 @@ packs_get(struct storage *st, const char *pack, const char *version,
     if (version != NULL) {
         snprintf(out->version, sizeof(out->version), "%s", version);
     } else {
-        if (sqlite3_prepare_v2(db, "SELECT version FROM packs WHERE pack = "
-                               "?1 ORDER BY loaded DESC, version DESC "
-                               "LIMIT 1", -1, &s, NULL) != SQLITE_OK)
-            goto out;
-        sqlite3_bind_text(s, 1, pack, -1, SQLITE_STATIC);
-        if (sqlite3_step(s) != SQLITE_ROW) {
+        rc = storage_pack_latest(st, pack, out->version,
+                                 sizeof(out->version));
+        if (rc == 0) {
             fprintf(errs, "pack \"%s\" is not loaded (classband-collector "
                     "pack load FILE)\n", pack);
             rc = -ENOENT;
-            goto out;
         }
-        snprintf(out->version, sizeof(out->version), "%s",
-                 (const char *)sqlite3_column_text(s, 0));
-        sqlite3_finalize(s);
-        s = NULL;
+        if (rc < 0)
+            goto out;
     }
-    if (sqlite3_prepare_v2(db, "SELECT max(year) FROM pack_rules WHERE "
-                           "pack = ?1 AND version = ?2 AND year <= ?3",
-                           -1, &s, NULL) != SQLITE_OK)
-        goto out;
-    sqlite3_bind_text(s, 1, pack, -1, SQLITE_STATIC);
-    sqlite3_bind_text(s, 2, out->version, -1, SQLITE_STATIC);
-    sqlite3_bind_int(s, 3, year);
-    if (sqlite3_step(s) != SQLITE_ROW ||
-        sqlite3_column_type(s, 0) == SQLITE_NULL) {
+    rc = storage_pack_rules_year(st, pack, out->version, year,
+                                 &out->rules_year);
+    if (rc == 0) {
         fprintf(errs, "pack \"%s\" version %s has no rules for %d or "
                 "earlier\n", pack, out->version, year);
         rc = -ENOENT;
-        goto out;
     }
-    out->rules_year = sqlite3_column_int(s, 0);
-    sqlite3_finalize(s);
-    s = NULL;
-    if (sqlite3_prepare_v2(db, "SELECT rule, year, regions, types, metric, "
-                           "op, threshold, share_num, share_den, source, "
-                           "text, line FROM pack_rules WHERE pack = ?1 AND "
-                           "version = ?2 AND year = ?3 ORDER BY line",
-                           -1, &s, NULL) != SQLITE_OK)
+    if (rc < 0)
         goto out;
-    sqlite3_bind_text(s, 1, pack, -1, SQLITE_STATIC);
-    sqlite3_bind_text(s, 2, out->version, -1, SQLITE_STATIC);
-    sqlite3_bind_int(s, 3, out->rules_year);
-    while (sqlite3_step(s) == SQLITE_ROW) {
-        if (out->nrules == cap) {
-            cap = cap ? cap * 2 : 16;
-            n = realloc(out->rules, cap * sizeof(*n));
-            if (n == NULL) {
-                rc = -ENOMEM;
-                goto out;
-            }
-            out->rules = n;
-        }
-        r = &out->rules[out->nrules++];
-        memset(r, 0, sizeof(*r));
-#define COL(i) ((const char *)sqlite3_column_text(s, (i)))
-        snprintf(r->rule, sizeof(r->rule), "%s", COL(0));
-        r->year = sqlite3_column_int(s, 1);
-        snprintf(r->regions, sizeof(r->regions), "%s", COL(2));
-        snprintf(r->types, sizeof(r->types), "%s", COL(3));
-        snprintf(r->metric, sizeof(r->metric), "%s", COL(4));
-        r->metric_id = metrics_lookup(r->metric);
-        op = COL(5);
-        if (parse_op(op, &r->op) != 0)
-            r->op = OP_GE;
-        snprintf(r->threshold, sizeof(r->threshold), "%s", COL(6));
-        if (ratio_parse_decimal(r->threshold, &r->thr) != 0)
-            goto out;
-        r->share.num = sqlite3_column_int64(s, 7);
-        r->share.den = sqlite3_column_int64(s, 8);
-        snprintf(r->source, sizeof(r->source), "%s", COL(9));
-        snprintf(r->text, sizeof(r->text), "%s", COL(10));
-        r->line = sqlite3_column_int(s, 11);
-#undef COL
-    }
-    rc = 0;
+    f.out = out;
+    f.cap = 0;
+    rc = storage_pack_each_rule(st, pack, out->version, out->rules_year,
+                                add_rule, &f);
 out:
-    sqlite3_finalize(s);
     if (rc != 0)
         packs_free(out);
     return rc;

@@ -1,9 +1,9 @@
-/* registry: see registry.h. One import = one transaction: every row is
- * validated and written inside it, and any error rolls the whole file back,
- * so a half-applied registry never exists. A temp table remembers the
- * (school, key) pairs of the file, to catch duplicates and to remove the
- * classes/areas a re-import no longer lists. All SQL uses bound
- * parameters. */
+/* registry: see registry.h. One import = one store transaction
+ * (storage_regimp_*): every row is validated and written inside it, and any
+ * error rolls the whole file back, so a half-applied registry never exists.
+ * The import's listed set remembers the (school, key) pairs of the file, to
+ * catch duplicates and to remove the classes/areas a re-import no longer
+ * lists. */
 #include <ctype.h>
 #include <errno.h>
 #include <stdarg.h>
@@ -13,12 +13,11 @@
 #include <strings.h>
 #include <time.h>
 
-#include <sqlite3.h>
-
 #include "cidr.h"
 #include "log.h"
 #include "registry.h"
 #include "storage.h"
+#include "storage_admin.h"
 
 /* ------------------------------------------------------------------ */
 /* regsheet                                                            */
@@ -512,95 +511,49 @@ static const struct word link_roles[] = {
 
 struct imp {
     struct regsheet sh;
-    sqlite3 *db;
+    struct storage_regimp *tx;
     struct registry_result *res;
     int dberr;
 };
 
+/* Notes a store error (already logged by the store): the import goes on
+ * validating, to report every bad row, but will not commit. */
 static int
-prep(struct imp *im, const char *sql, sqlite3_stmt **s)
+dbcheck(struct imp *im, int rc)
 {
-    if (sqlite3_prepare_v2(im->db, sql, -1, s, NULL) != SQLITE_OK) {
-        log_warnx("registry: prepare: %s", sqlite3_errmsg(im->db));
+    if (rc < 0)
         im->dberr = 1;
-        return -EIO;
-    }
-    return 0;
+    return rc;
 }
 
-/* Steps a write statement; returns 0, or 1 for a constraint violation
- * (duplicate key), or -EIO (logged). Resets s. */
+/* Lists (school, key) for this file; 0 when new, non-zero (reported when
+ * a duplicate) when the row must be skipped. */
 static int
-step(struct imp *im, sqlite3_stmt *s)
+list_once(struct imp *im, const char *school, const char *key)
 {
-    int rc = sqlite3_step(s);
-
-    sqlite3_reset(s);
-    sqlite3_clear_bindings(s);
-    if (rc == SQLITE_DONE || rc == SQLITE_ROW)
-        return 0;
-    if (rc == SQLITE_CONSTRAINT)
-        return 1;
-    log_warnx("registry: %s", sqlite3_errmsg(im->db));
-    im->dberr = 1;
-    return -EIO;
-}
-
-static int
-exists(struct imp *im, sqlite3_stmt *s)
-{
-    int rc = sqlite3_step(s), r;
-
-    r = rc == SQLITE_ROW;
-    if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
-        log_warnx("registry: %s", sqlite3_errmsg(im->db));
-        im->dberr = 1;
-    }
-    sqlite3_reset(s);
-    sqlite3_clear_bindings(s);
-    return r;
+    return dbcheck(im, storage_regimp_list(im->tx, school, key));
 }
 
 static void
-bind_text(sqlite3_stmt *s, int i, const char *v)
+count_put(struct imp *im, int rc, int existed)
 {
-    sqlite3_bind_text(s, i, v, -1, SQLITE_TRANSIENT);
-}
-
-static void
-bind_opt_int(sqlite3_stmt *s, int i, int present, long long v)
-{
-    if (present)
-        sqlite3_bind_int64(s, i, v);
+    if (existed)
+        im->res->updated++;
     else
-        sqlite3_bind_null(s, i);
+        im->res->inserted++;
+    dbcheck(im, rc);
 }
 
 static int
 import_schools(struct imp *im)
 {
     struct regsheet *sh = &im->sh;
-    sqlite3_stmt *up = NULL, *ex = NULL, *seen = NULL;
+    struct storage_reg_school row;
     long long n[3], contract = 0, dsc = 0, dtc = 0;
     const char *region, *type, *v;
     char list[160];
-    int rc, i, nerr, hasc, hasdsc, hasdtc;
+    int rc, i, nerr, hasc, hasdsc, hasdtc, existed;
 
-    if (prep(im,
-             "INSERT INTO schools (code, name, district, region, type, "
-             "students, teachers, classes, contracted_kbps, "
-             "declared_student_computers, declared_teacher_computers, "
-             "updated) VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12) "
-             "ON CONFLICT (code) DO UPDATE SET name = ?2, district = ?3, "
-             "region = ?4, type = ?5, students = ?6, teachers = ?7, "
-             "classes = ?8, contracted_kbps = ?9, "
-             "declared_student_computers = ?10, "
-             "declared_teacher_computers = ?11, updated = ?12",
-             &up) != 0 ||
-        prep(im, "SELECT 1 FROM schools WHERE code = ?1", &ex) != 0 ||
-        prep(im, "INSERT INTO temp.regseen (school, key) VALUES (?1, '')",
-             &seen) != 0)
-        goto out;
     while ((rc = regsheet_next(sh)) == 1) {
         im->res->rows++;
         nerr = sh->nerr;
@@ -642,42 +595,39 @@ import_schools(struct imp *im)
             regsheet_error(sh, S_DTC, "\"%s\" is not a whole number", v);
         if (sh->nerr != nerr || im->dberr)
             continue;
-        bind_text(seen, 1, regsheet_get(sh, S_CODE));
-        if ((rc = step(im, seen)) != 0) {
+        if ((rc = list_once(im, regsheet_get(sh, S_CODE), "")) != 0) {
             if (rc == 1)
                 regsheet_error(sh, S_CODE, "school \"%s\" appears twice in "
                                "the file", regsheet_get(sh, S_CODE));
             continue;
         }
-        bind_text(ex, 1, regsheet_get(sh, S_CODE));
-        if (exists(im, ex))
-            im->res->updated++;
-        else
-            im->res->inserted++;
-        for (i = 0; i < 3; i++)
-            bind_text(up, i + 1, regsheet_get(sh, i));
-        bind_text(up, 4, region);
-        bind_text(up, 5, type);
-        for (i = 0; i < 3; i++)
-            sqlite3_bind_int64(up, 6 + i, n[i]);
+        memset(&row, 0, sizeof(row));
+        row.code = regsheet_get(sh, S_CODE);
+        row.name = regsheet_get(sh, S_NAME);
+        row.district = regsheet_get(sh, S_DISTRICT);
+        row.region = region;
+        row.type = type;
+        row.students = n[0];
+        row.teachers = n[1];
+        row.classes = n[2];
         /* Stored in kbit/s so that 2.5 Mbit/s stays an exact integer. */
-        bind_opt_int(up, 9, hasc, contract);
-        bind_opt_int(up, 10, hasdsc, dsc);
-        bind_opt_int(up, 11, hasdtc, dtc);
-        sqlite3_bind_int64(up, 12, (long long)time(NULL));
-        step(im, up);
+        row.has_contract = hasc;
+        row.contracted_kbps = contract;
+        row.has_student_computers = hasdsc;
+        row.student_computers = dsc;
+        row.has_teacher_computers = hasdtc;
+        row.teacher_computers = dtc;
+        row.updated = (int64_t)time(NULL);
+        rc = storage_regimp_put_school(im->tx, &row, &existed);
+        count_put(im, rc, existed);
     }
-out:
-    sqlite3_finalize(up);
-    sqlite3_finalize(ex);
-    sqlite3_finalize(seen);
     return 0;
 }
 
-/* Checks a school code cell against the schools table (which, inside the
+/* Checks a school code cell against the registry (which, inside the
  * transaction, already holds this import's own rows). */
 static int
-known_school(struct imp *im, sqlite3_stmt *ex, int col)
+known_school(struct imp *im, int col)
 {
     const char *code = im->sh.rd.nfields ? regsheet_get(&im->sh, col) : "";
 
@@ -685,8 +635,7 @@ known_school(struct imp *im, sqlite3_stmt *ex, int col)
         regsheet_error(&im->sh, col, "\"%s\" is not a school code", code);
         return 0;
     }
-    bind_text(ex, 1, code);
-    if (!exists(im, ex)) {
+    if (dbcheck(im, storage_regimp_has_school(im->tx, code)) <= 0) {
         regsheet_error(&im->sh, col, "school \"%s\" is not in the registry "
                        "(import schools first)", code);
         return 0;
@@ -720,13 +669,13 @@ check_subnets(struct regsheet *sh, const char *v, char *norm, size_t len)
 /* The agent's class map refuses a prefix or VLAN that maps to two
  * classes, and drops a pushed map with errors: so within one school every
  * prefix and VLAN of the file is unique, checked here with the line of
- * the first use. net's RETURNING gives the first holder of the key. */
+ * the first use (the store keeps the first claimer of each key). */
 static void
-unique_nets(struct imp *im, sqlite3_stmt *net, const char *subnets,
-            long long vlan)
+unique_nets(struct imp *im, const char *subnets, long long vlan)
 {
     struct regsheet *sh = &im->sh;
-    char buf[1024], key[64], *tok, *save = NULL;
+    char buf[1024], key[64], holder[128], *tok, *save = NULL;
+    int64_t line = (int64_t)sh->rd.fields[0].line, hline;
     int col;
 
     snprintf(buf, sizeof(buf), "%s", subnets);
@@ -742,55 +691,46 @@ unique_nets(struct imp *im, sqlite3_stmt *net, const char *subnets,
         } else {
             break;
         }
-        bind_text(net, 1, regsheet_get(sh, C_SCHOOL));
-        bind_text(net, 2, key);
-        bind_text(net, 3, regsheet_get(sh, C_CLASS));
-        sqlite3_bind_int64(net, 4, (long long)sh->rd.fields[0].line);
-        if (sqlite3_step(net) == SQLITE_ROW &&
-            sqlite3_column_int64(net, 1) != (long long)sh->rd.fields[0].line)
+        if (dbcheck(im, storage_regimp_claim_net(im->tx,
+                    regsheet_get(sh, C_SCHOOL), key,
+                    regsheet_get(sh, C_CLASS), line, holder, sizeof(holder),
+                    &hline)) == 0 && hline != line)
             regsheet_error(sh, col, "%s %s is already used by class \"%s\" "
                            "on line %lld (an agent cannot map it to two "
                            "classes)", col == C_VLAN ? "VLAN" : "prefix",
-                           key + (col == C_VLAN ? 5 : 4),
-                           (const char *)sqlite3_column_text(net, 0),
-                           (long long)sqlite3_column_int64(net, 1));
-        sqlite3_reset(net);
-        sqlite3_clear_bindings(net);
+                           key + (col == C_VLAN ? 5 : 4), holder,
+                           (long long)hline);
         if (tok != NULL)
             tok = strtok_r(NULL, " ", &save);
     }
+}
+
+/* Removes what a classes, areas or links file no longer lists. */
+static void
+prune(struct imp *im)
+{
+    int removed = 0;
+
+    if (im->sh.nerr != 0 || im->dberr)
+        return;
+    dbcheck(im, storage_regimp_prune(im->tx, &removed));
+    im->res->removed = removed;
 }
 
 static int
 import_classes(struct imp *im)
 {
     struct regsheet *sh = &im->sh;
-    sqlite3_stmt *up = NULL, *ex = NULL, *seen = NULL, *sch = NULL,
-                 *del = NULL, *net = NULL;
+    struct storage_reg_class row;
     const char *kind, *v;
     char list[160], subnets[1024];
     long long vlan = 0;
-    int rc, nerr, hasvlan;
+    int rc, nerr, hasvlan, existed;
 
-    if (prep(im,
-             "INSERT INTO classes (school, class, name, grade, kind, "
-             "subnets, vlan) VALUES (?1,?2,?3,?4,?5,?6,?7) "
-             "ON CONFLICT (school, class) DO UPDATE SET name = ?3, "
-             "grade = ?4, kind = ?5, subnets = ?6, vlan = ?7",
-             &up) != 0 ||
-        prep(im, "SELECT 1 FROM classes WHERE school = ?1 AND class = ?2",
-             &ex) != 0 ||
-        prep(im, "SELECT 1 FROM schools WHERE code = ?1", &sch) != 0 ||
-        prep(im, "INSERT INTO temp.regseen (school, key) VALUES (?1, ?2)",
-             &seen) != 0 ||
-        prep(im, "INSERT INTO temp.regnet (school, key, class, line) VALUES "
-             "(?1, ?2, ?3, ?4) ON CONFLICT (school, key) DO UPDATE SET "
-             "line = line RETURNING class, line", &net) != 0)
-        goto out;
     while ((rc = regsheet_next(sh)) == 1) {
         im->res->rows++;
         nerr = sh->nerr;
-        known_school(im, sch, C_SCHOOL);
+        known_school(im, C_SCHOOL);
         if (!regsheet_is_key(regsheet_get(sh, C_CLASS)))
             regsheet_error(sh, C_CLASS, "\"%s\" is not a class id (1-96 "
                            "bytes without , ; \" or control characters)",
@@ -815,12 +755,11 @@ import_classes(struct imp *im)
             regsheet_error(sh, C_SUBNETS, "a class needs subnets, a vlan, "
                            "or both");
         if (sh->nerr == nerr && !im->dberr)
-            unique_nets(im, net, subnets, hasvlan ? vlan : 0);
+            unique_nets(im, subnets, hasvlan ? vlan : 0);
         if (sh->nerr != nerr || im->dberr)
             continue;
-        bind_text(seen, 1, regsheet_get(sh, C_SCHOOL));
-        bind_text(seen, 2, regsheet_get(sh, C_CLASS));
-        if ((rc = step(im, seen)) != 0) {
+        if ((rc = list_once(im, regsheet_get(sh, C_SCHOOL),
+                            regsheet_get(sh, C_CLASS))) != 0) {
             if (rc == 1)
                 regsheet_error(sh, C_CLASS, "class \"%s\" of school \"%s\" "
                                "appears twice in the file",
@@ -828,37 +767,18 @@ import_classes(struct imp *im)
                                regsheet_get(sh, C_SCHOOL));
             continue;
         }
-        bind_text(ex, 1, regsheet_get(sh, C_SCHOOL));
-        bind_text(ex, 2, regsheet_get(sh, C_CLASS));
-        if (exists(im, ex))
-            im->res->updated++;
-        else
-            im->res->inserted++;
-        bind_text(up, 1, regsheet_get(sh, C_SCHOOL));
-        bind_text(up, 2, regsheet_get(sh, C_CLASS));
-        bind_text(up, 3, regsheet_get(sh, C_NAME));
-        bind_text(up, 4, regsheet_get(sh, C_GRADE));
-        bind_text(up, 5, kind);
-        bind_text(up, 6, subnets);
-        bind_opt_int(up, 7, hasvlan, vlan);
-        step(im, up);
+        row.school = regsheet_get(sh, C_SCHOOL);
+        row.class_id = regsheet_get(sh, C_CLASS);
+        row.name = regsheet_get(sh, C_NAME);
+        row.grade = regsheet_get(sh, C_GRADE);
+        row.kind = kind;
+        row.subnets = subnets;
+        row.has_vlan = hasvlan;
+        row.vlan = vlan;
+        rc = storage_regimp_put_class(im->tx, &row, &existed);
+        count_put(im, rc, existed);
     }
-    if (sh->nerr == 0 && !im->dberr &&
-        prep(im,
-             "DELETE FROM classes WHERE school IN (SELECT school FROM "
-             "temp.regseen) AND (school, class) NOT IN (SELECT school, key "
-             "FROM temp.regseen)",
-             &del) == 0) {
-        step(im, del);
-        im->res->removed = sqlite3_changes(im->db);
-    }
-out:
-    sqlite3_finalize(up);
-    sqlite3_finalize(ex);
-    sqlite3_finalize(sch);
-    sqlite3_finalize(seen);
-    sqlite3_finalize(del);
-    sqlite3_finalize(net);
+    prune(im);
     return 0;
 }
 
@@ -879,27 +799,15 @@ static int
 import_areas(struct imp *im)
 {
     struct regsheet *sh = &im->sh;
-    sqlite3_stmt *up = NULL, *ex = NULL, *seen = NULL, *sch = NULL,
-                 *del = NULL;
+    struct storage_reg_area row;
     const char *kind;
     char list[160];
-    int rc, nerr, req = 0;
+    int rc, nerr, req = 0, existed;
 
-    if (prep(im,
-             "INSERT INTO areas (school, area, name, kind, required, aps) "
-             "VALUES (?1,?2,?3,?4,?5,?6) ON CONFLICT (school, area) DO "
-             "UPDATE SET name = ?3, kind = ?4, required = ?5, aps = ?6",
-             &up) != 0 ||
-        prep(im, "SELECT 1 FROM areas WHERE school = ?1 AND area = ?2",
-             &ex) != 0 ||
-        prep(im, "SELECT 1 FROM schools WHERE code = ?1", &sch) != 0 ||
-        prep(im, "INSERT INTO temp.regseen (school, key) VALUES (?1, ?2)",
-             &seen) != 0)
-        goto out;
     while ((rc = regsheet_next(sh)) == 1) {
         im->res->rows++;
         nerr = sh->nerr;
-        known_school(im, sch, A_SCHOOL);
+        known_school(im, A_SCHOOL);
         if (!regsheet_is_key(regsheet_get(sh, A_AREA)))
             regsheet_error(sh, A_AREA, "\"%s\" is not an area id (1-96 "
                            "bytes without , ; \" or control characters)",
@@ -917,9 +825,8 @@ import_areas(struct imp *im)
         check_aps(sh, regsheet_get(sh, A_APS));
         if (sh->nerr != nerr || im->dberr)
             continue;
-        bind_text(seen, 1, regsheet_get(sh, A_SCHOOL));
-        bind_text(seen, 2, regsheet_get(sh, A_AREA));
-        if ((rc = step(im, seen)) != 0) {
+        if ((rc = list_once(im, regsheet_get(sh, A_SCHOOL),
+                            regsheet_get(sh, A_AREA))) != 0) {
             if (rc == 1)
                 regsheet_error(sh, A_AREA, "area \"%s\" of school \"%s\" "
                                "appears twice in the file",
@@ -927,35 +834,16 @@ import_areas(struct imp *im)
                                regsheet_get(sh, A_SCHOOL));
             continue;
         }
-        bind_text(ex, 1, regsheet_get(sh, A_SCHOOL));
-        bind_text(ex, 2, regsheet_get(sh, A_AREA));
-        if (exists(im, ex))
-            im->res->updated++;
-        else
-            im->res->inserted++;
-        bind_text(up, 1, regsheet_get(sh, A_SCHOOL));
-        bind_text(up, 2, regsheet_get(sh, A_AREA));
-        bind_text(up, 3, regsheet_get(sh, A_NAME));
-        bind_text(up, 4, kind);
-        sqlite3_bind_int(up, 5, req);
-        bind_text(up, 6, regsheet_get(sh, A_APS));
-        step(im, up);
+        row.school = regsheet_get(sh, A_SCHOOL);
+        row.area = regsheet_get(sh, A_AREA);
+        row.name = regsheet_get(sh, A_NAME);
+        row.kind = kind;
+        row.required = req;
+        row.aps = regsheet_get(sh, A_APS);
+        rc = storage_regimp_put_area(im->tx, &row, &existed);
+        count_put(im, rc, existed);
     }
-    if (sh->nerr == 0 && !im->dberr &&
-        prep(im,
-             "DELETE FROM areas WHERE school IN (SELECT school FROM "
-             "temp.regseen) AND (school, area) NOT IN (SELECT school, key "
-             "FROM temp.regseen)",
-             &del) == 0) {
-        step(im, del);
-        im->res->removed = sqlite3_changes(im->db);
-    }
-out:
-    sqlite3_finalize(up);
-    sqlite3_finalize(ex);
-    sqlite3_finalize(sch);
-    sqlite3_finalize(seen);
-    sqlite3_finalize(del);
+    prune(im);
     return 0;
 }
 
@@ -963,26 +851,15 @@ static int
 import_inventory(struct imp *im)
 {
     struct regsheet *sh = &im->sh;
-    sqlite3_stmt *up = NULL, *ex = NULL, *sch = NULL, *seen = NULL;
+    struct storage_reg_inventory row;
     long long year = 0, milli = 0;
     char key[96];
-    int rc, nerr;
+    int rc, nerr, existed;
 
-    if (prep(im,
-             "INSERT INTO inventory (school, year, item, value) VALUES "
-             "(?1,?2,?3,?4) ON CONFLICT (school, year, item) DO UPDATE SET "
-             "value = ?4",
-             &up) != 0 ||
-        prep(im, "SELECT 1 FROM inventory WHERE school = ?1 AND year = ?2 "
-             "AND item = ?3", &ex) != 0 ||
-        prep(im, "SELECT 1 FROM schools WHERE code = ?1", &sch) != 0 ||
-        prep(im, "INSERT INTO temp.regseen (school, key) VALUES (?1, ?2)",
-             &seen) != 0)
-        goto out;
     while ((rc = regsheet_next(sh)) == 1) {
         im->res->rows++;
         nerr = sh->nerr;
-        known_school(im, sch, I_SCHOOL);
+        known_school(im, I_SCHOOL);
         if (regsheet_uint(regsheet_get(sh, I_YEAR), 2200, &year) != 0 ||
             year < 2000)
             regsheet_error(sh, I_YEAR, "\"%s\" is not a year",
@@ -996,31 +873,18 @@ import_inventory(struct imp *im)
         if (sh->nerr != nerr || im->dberr)
             continue;
         snprintf(key, sizeof(key), "%lld/%s", year, regsheet_get(sh, I_ITEM));
-        bind_text(seen, 1, regsheet_get(sh, I_SCHOOL));
-        bind_text(seen, 2, key);
-        if ((rc = step(im, seen)) != 0) {
+        if ((rc = list_once(im, regsheet_get(sh, I_SCHOOL), key)) != 0) {
             if (rc == 1)
                 regsheet_error(sh, I_ITEM, "appears twice in the file");
             continue;
         }
-        bind_text(ex, 1, regsheet_get(sh, I_SCHOOL));
-        sqlite3_bind_int64(ex, 2, year);
-        bind_text(ex, 3, regsheet_get(sh, I_ITEM));
-        if (exists(im, ex))
-            im->res->updated++;
-        else
-            im->res->inserted++;
-        bind_text(up, 1, regsheet_get(sh, I_SCHOOL));
-        sqlite3_bind_int64(up, 2, year);
-        bind_text(up, 3, regsheet_get(sh, I_ITEM));
-        sqlite3_bind_double(up, 4, (double)milli / 1000.0);
-        step(im, up);
+        row.school = regsheet_get(sh, I_SCHOOL);
+        row.year = year;
+        row.item = regsheet_get(sh, I_ITEM);
+        row.value = (double)milli / 1000.0;
+        rc = storage_regimp_put_inventory(im->tx, &row, &existed);
+        count_put(im, rc, existed);
     }
-out:
-    sqlite3_finalize(up);
-    sqlite3_finalize(ex);
-    sqlite3_finalize(sch);
-    sqlite3_finalize(seen);
     return 0;
 }
 
@@ -1028,27 +892,15 @@ static int
 import_links(struct imp *im)
 {
     struct regsheet *sh = &im->sh;
-    sqlite3_stmt *up = NULL, *ex = NULL, *seen = NULL, *sch = NULL,
-                 *del = NULL;
+    struct storage_reg_link row;
     const char *role, *target;
     char list[160];
-    int rc, nerr;
+    int rc, nerr, existed;
 
-    if (prep(im,
-             "INSERT INTO links (school, link, role, target, interface) "
-             "VALUES (?1,?2,?3,?4,?5) ON CONFLICT (school, link) DO UPDATE "
-             "SET role = ?3, target = ?4, interface = ?5",
-             &up) != 0 ||
-        prep(im, "SELECT 1 FROM links WHERE school = ?1 AND link = ?2",
-             &ex) != 0 ||
-        prep(im, "SELECT 1 FROM schools WHERE code = ?1", &sch) != 0 ||
-        prep(im, "INSERT INTO temp.regseen (school, key) VALUES (?1, ?2)",
-             &seen) != 0)
-        goto out;
     while ((rc = regsheet_next(sh)) == 1) {
         im->res->rows++;
         nerr = sh->nerr;
-        known_school(im, sch, L_SCHOOL);
+        known_school(im, L_SCHOOL);
         if (!regsheet_is_key(regsheet_get(sh, L_LINK)))
             regsheet_error(sh, L_LINK, "\"%s\" is not a link id",
                            regsheet_get(sh, L_LINK));
@@ -1067,9 +919,8 @@ import_links(struct imp *im)
                            "(ifName, ifAlias or a glob)");
         if (sh->nerr != nerr || im->dberr)
             continue;
-        bind_text(seen, 1, regsheet_get(sh, L_SCHOOL));
-        bind_text(seen, 2, regsheet_get(sh, L_LINK));
-        if ((rc = step(im, seen)) != 0) {
+        if ((rc = list_once(im, regsheet_get(sh, L_SCHOOL),
+                            regsheet_get(sh, L_LINK))) != 0) {
             if (rc == 1)
                 regsheet_error(sh, L_LINK, "link \"%s\" of school \"%s\" "
                                "appears twice in the file",
@@ -1077,34 +928,15 @@ import_links(struct imp *im)
                                regsheet_get(sh, L_SCHOOL));
             continue;
         }
-        bind_text(ex, 1, regsheet_get(sh, L_SCHOOL));
-        bind_text(ex, 2, regsheet_get(sh, L_LINK));
-        if (exists(im, ex))
-            im->res->updated++;
-        else
-            im->res->inserted++;
-        bind_text(up, 1, regsheet_get(sh, L_SCHOOL));
-        bind_text(up, 2, regsheet_get(sh, L_LINK));
-        bind_text(up, 3, role);
-        bind_text(up, 4, target);
-        bind_text(up, 5, regsheet_get(sh, L_INTERFACE));
-        step(im, up);
+        row.school = regsheet_get(sh, L_SCHOOL);
+        row.link = regsheet_get(sh, L_LINK);
+        row.role = role;
+        row.target = target;
+        row.interface = regsheet_get(sh, L_INTERFACE);
+        rc = storage_regimp_put_link(im->tx, &row, &existed);
+        count_put(im, rc, existed);
     }
-    if (sh->nerr == 0 && !im->dberr &&
-        prep(im,
-             "DELETE FROM links WHERE school IN (SELECT school FROM "
-             "temp.regseen) AND (school, link) NOT IN (SELECT school, key "
-             "FROM temp.regseen)",
-             &del) == 0) {
-        step(im, del);
-        im->res->removed = sqlite3_changes(im->db);
-    }
-out:
-    sqlite3_finalize(up);
-    sqlite3_finalize(ex);
-    sqlite3_finalize(sch);
-    sqlite3_finalize(seen);
-    sqlite3_finalize(del);
+    prune(im);
     return 0;
 }
 
@@ -1138,27 +970,24 @@ import(struct storage *st, enum registry_kind kind, const char *name,
         [REGISTRY_INVENTORY] = inventory_cols,
         [REGISTRY_LINKS] = link_cols,
     };
+    static const enum storage_reg_kind kinds[] = {
+        [REGISTRY_SCHOOLS] = STORAGE_REG_SCHOOLS,
+        [REGISTRY_CLASSES] = STORAGE_REG_CLASSES,
+        [REGISTRY_AREAS] = STORAGE_REG_AREAS,
+        [REGISTRY_INVENTORY] = STORAGE_REG_INVENTORY,
+        [REGISTRY_LINKS] = STORAGE_REG_LINKS,
+    };
     struct imp im;
     int rc;
 
     memset(res, 0, sizeof(*res));
     memset(&im, 0, sizeof(im));
-    im.db = storage_handle(st);
     im.res = res;
     rc = regsheet_open(&im.sh, name, path, data, len, enc, cols[kind], errs);
     if (rc != 0)
         goto out;
     res->encoding = im.sh.encoding;
-    if (sqlite3_exec(im.db,
-                     "CREATE TEMP TABLE IF NOT EXISTS regseen (school TEXT, "
-                     "key TEXT, PRIMARY KEY (school, key)); "
-                     "CREATE TEMP TABLE IF NOT EXISTS regnet (school TEXT, "
-                     "key TEXT, class TEXT, line INTEGER, PRIMARY KEY "
-                     "(school, key)); "
-                     "BEGIN IMMEDIATE; DELETE FROM temp.regseen; "
-                     "DELETE FROM temp.regnet",
-                     NULL, NULL, NULL) != SQLITE_OK) {
-        log_warnx("registry: begin: %s", sqlite3_errmsg(im.db));
+    if (storage_regimp_begin(st, kinds[kind], &im.tx) != 0) {
         rc = -EIO;
         goto out;
     }
@@ -1182,14 +1011,15 @@ import(struct storage *st, enum registry_kind kind, const char *name,
     default:
         break;
     }
-    if (im.sh.nerr == 0 && !im.dberr &&
-        sqlite3_exec(im.db, "COMMIT", NULL, NULL, NULL) == SQLITE_OK) {
-        rc = 0;
-        goto out;
+    if (im.sh.nerr == 0 && !im.dberr) {
+        rc = storage_regimp_commit(im.tx);  /* a failure is logged */
+        im.tx = NULL;
+        if (rc == 0)
+            goto out;
+    } else {
+        storage_regimp_rollback(im.tx);
+        im.tx = NULL;
     }
-    if (im.sh.nerr == 0 && !im.dberr)
-        log_warnx("registry: commit: %s", sqlite3_errmsg(im.db));
-    sqlite3_exec(im.db, "ROLLBACK", NULL, NULL, NULL);
     rc = im.dberr || im.sh.nerr == 0 ? -EIO : -EINVAL;
     if (rc == -EINVAL)
         fprintf(im.sh.errs, "%s: %d error%s; nothing imported\n", name,
@@ -1221,56 +1051,67 @@ registry_import_buf(struct storage *st, enum registry_kind kind,
 /* ------------------------------------------------------------------ */
 /* maps for the agents                                                 */
 
+/* The map being written: one line per prefix/VLAN or per AP. */
 static int
-map_text(struct storage *st, const char *sql, const char *school,
-         int area, char **out)
+class_line(void *arg, const struct storage_reg_class_net *c)
 {
-    sqlite3 *db = storage_handle(st);
-    sqlite3_stmt *s = NULL;
-    char *p = NULL, *tok, *save = NULL, buf[1024];
+    FILE *f = arg;
+    char buf[1024], *tok, *save = NULL;
+
+    snprintf(buf, sizeof(buf), "%s", c->subnets);
+    for (tok = strtok_r(buf, " ", &save); tok != NULL;
+         tok = strtok_r(NULL, " ", &save)) {
+        trim(tok);
+        if (*tok != '\0')
+            fprintf(f, "%s,%s\n", c->class_id, tok);
+    }
+    if (c->has_vlan)
+        fprintf(f, "%s,vlan:%d\n", c->class_id, c->vlan);
+    return 0;
+}
+
+static int
+area_line(void *arg, const struct storage_reg_area_aps *a)
+{
+    FILE *f = arg;
+    char buf[1024], *tok, *save = NULL;
+    int emitted = 0;
+
+    snprintf(buf, sizeof(buf), "%s", a->aps);
+    for (tok = strtok_r(buf, ";", &save); tok != NULL;
+         tok = strtok_r(NULL, ";", &save)) {
+        trim(tok);
+        if (*tok == '\0')
+            continue;
+        fprintf(f, "%s,%d,%s\n", a->area, a->required, tok);
+        emitted = 1;
+    }
+    if (!emitted)
+        fprintf(f, "%s,%d,\n", a->area, a->required);
+    return 0;
+}
+
+static int
+map_text(struct storage *st, const char *school, int area, char **out)
+{
+    char *p = NULL;
     size_t len = 0;
     FILE *f;
     int rc;
 
     *out = NULL;
-    if (sqlite3_prepare_v2(db, sql, -1, &s, NULL) != SQLITE_OK) {
-        log_warnx("registry: map: %s", sqlite3_errmsg(db));
-        return -EIO;
-    }
     f = open_memstream(&p, &len);
-    if (f == NULL) {
-        sqlite3_finalize(s);
+    if (f == NULL)
         return -ENOMEM;
-    }
-    sqlite3_bind_text(s, 1, school, -1, SQLITE_STATIC);
-    while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-        const char *id = (const char *)sqlite3_column_text(s, 0);
-        const char *list = (const char *)sqlite3_column_text(s, 1);
-        int emitted = 0;
-
-        snprintf(buf, sizeof(buf), "%s", list ? list : "");
-        for (tok = strtok_r(buf, area ? ";" : " ", &save); tok != NULL;
-             tok = strtok_r(NULL, area ? ";" : " ", &save)) {
-            trim(tok);
-            if (*tok == '\0')
-                continue;
-            if (area)
-                fprintf(f, "%s,%d,%s\n", id, sqlite3_column_int(s, 2), tok);
-            else
-                fprintf(f, "%s,%s\n", id, tok);
-            emitted = 1;
-        }
-        if (!area && sqlite3_column_type(s, 2) != SQLITE_NULL)
-            fprintf(f, "%s,vlan:%d\n", id, sqlite3_column_int(s, 2));
-        else if (area && !emitted)
-            fprintf(f, "%s,%d,\n", id, sqlite3_column_int(s, 2));
-    }
-    sqlite3_finalize(s);
+    if (area)
+        rc = storage_reg_each_area_aps(st, school, area_line, f);
+    else
+        rc = storage_reg_each_class_net(st, school, class_line, f);
     if (fclose(f) != 0 || p == NULL) {
         free(p);
         return -ENOMEM;
     }
-    if (rc != SQLITE_DONE) {
+    if (rc != 0) {
         free(p);
         return -EIO;
     }
@@ -1281,17 +1122,11 @@ map_text(struct storage *st, const char *sql, const char *school,
 int
 registry_class_map(struct storage *st, const char *school, char **out)
 {
-    return map_text(st,
-                    "SELECT class, subnets, vlan FROM classes WHERE "
-                    "school = ?1 ORDER BY class",
-                    school, 0, out);
+    return map_text(st, school, 0, out);
 }
 
 int
 registry_area_map(struct storage *st, const char *school, char **out)
 {
-    return map_text(st,
-                    "SELECT area, aps, required FROM areas WHERE "
-                    "school = ?1 ORDER BY area",
-                    school, 1, out);
+    return map_text(st, school, 1, out);
 }
