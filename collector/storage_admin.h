@@ -7,10 +7,11 @@
  *
  * Conventions: a struct storage is used by one thread at a time (see
  * storage.h). Strings handed to a callback are valid during the call only.
- * Functions return 0 (or a count/flag >= 0) on success and a negative
- * errno otherwise; database errors are logged by the backend with the
- * caller's module prefix ("registry: ...", "packs: ...") and returned as
- * -EIO. A non-zero return from a callback stops the walk and is returned.
+ * Functions return 0 (or a flag >= 0) on success and a negative errno
+ * otherwise; a database error is -EIO. Where a function says "logged", the
+ * backend logs the database's message with the caller's module prefix
+ * ("registry: ...", "packs: ..."), since only it still has the message.
+ * A non-zero return from a callback stops the walk and is returned.
  *
  * Ordering: "ordered by" a text column means by its bytes (memcmp; SQLite's
  * BINARY collation, COLLATE "C" in PostgreSQL), so that maps pushed to the
@@ -55,16 +56,17 @@ int  storage_regimp_commit(struct storage_regimp *im);
 void storage_regimp_rollback(struct storage_regimp *im);
 
 /* Adds (school, key) to the listed set. 0 when new, 1 when the file already
- * listed it, -EIO. A schools file lists its codes with key "". */
+ * listed it, -EIO (logged). A schools file lists its codes with key "". */
 int  storage_regimp_list(struct storage_regimp *im, const char *school,
                          const char *key);
 /* 1 when a school with code is in the registry (this import's writes
- * included), 0 when not, -EIO. */
+ * included), 0 when not, -EIO (logged). */
 int  storage_regimp_has_school(struct storage_regimp *im, const char *code);
 /* Claims network key (e.g. "net:10.1.2.0/24", "vlan:12") of school for
  * class_id on line, unless already claimed. Either way the holder (first
  * claimer) is copied into holder (truncated to len) and *holder_line: a
- * holder_line other than line means another row has it. 0 or -EIO. */
+ * holder_line other than line means another row has it. 0 or -EIO
+ * (logged). */
 int  storage_regimp_claim_net(struct storage_regimp *im, const char *school,
                               const char *key, const char *class_id,
                               int64_t line, char *holder, size_t len,
@@ -73,7 +75,7 @@ int  storage_regimp_claim_net(struct storage_regimp *im, const char *school,
 /* Inserts or updates one row by its key. *existed is set to 1 when the row
  * was there before (an update), else 0. Returns 0, 1 when the store refused
  * the row on a constraint (nothing written; the importer's own checks make
- * that unreachable for valid data), or -EIO. */
+ * that unreachable for valid data), or -EIO (logged). */
 struct storage_reg_school {
     const char *code, *name, *district;
     const char *region;     /* canonical: "urban", ... */
@@ -128,7 +130,8 @@ int  storage_regimp_put_link(struct storage_regimp *im,
 
 /* For a classes, areas or links import: deletes the rows of every school
  * the file listed whose key (class, area, link) the file did not list.
- * *removed gets the number deleted. 0 or -EIO; -EINVAL for other kinds. */
+ * *removed gets the number deleted. 0, -EIO (logged), or -EINVAL for the
+ * other kinds. */
 int  storage_regimp_prune(struct storage_regimp *im, int *removed);
 
 /* ------------------------------------------------------------------ */
@@ -142,7 +145,8 @@ struct storage_reg_class_net {
 };
 typedef int (*storage_reg_class_net_cb)(void *arg,
                                     const struct storage_reg_class_net *c);
-/* Calls cb for each class of school, ordered by class id. 0 or -EIO. */
+/* Calls cb for each class of school, ordered by class id. 0 or -EIO
+ * (logged). */
 int  storage_reg_each_class_net(struct storage *st, const char *school,
                             storage_reg_class_net_cb cb, void *arg);
 
@@ -153,7 +157,8 @@ struct storage_reg_area_aps {
 };
 typedef int (*storage_reg_area_aps_cb)(void *arg,
                                    const struct storage_reg_area_aps *a);
-/* Calls cb for each area of school, ordered by area id. 0 or -EIO. */
+/* Calls cb for each area of school, ordered by area id. 0 or -EIO
+ * (logged). */
 int  storage_reg_each_area_aps(struct storage *st, const char *school,
                            storage_reg_area_aps_cb cb, void *arg);
 
