@@ -39,6 +39,22 @@ AGENT_LIBS = $(call pc_libs,$(AGENT_PKGS)) -lm
 COLLECTOR_LIBS = $(call pc_libs,$(COLLECTOR_PKGS)) -lpthread -lm
 ALL_LDFLAGS = $(LDFLAGS) $(SANFLAGS)
 
+# Link-time optimisation of the agent with GCC: the packet path runs
+# through pkt.c, classmap.c, flowagg.c and capture.c, and LTO inlines them
+# into the capture callback (about 4% of the agent's CPU per packet in
+# bench/capture.sh). Fat objects keep the static libraries usable by links
+# without LTO (tests, tools). Not with clang (no fat objects in Debian 12's
+# clang) or sanitizers; LTO=0 turns it off.
+ifeq ($(SANITIZE),0)
+ifneq ($(shell $(CC) -v 2>&1 | grep -c '^gcc version'),0)
+LTO ?= 1
+endif
+endif
+LTO ?= 0
+ifeq ($(LTO),1)
+LTOFLAGS = -flto=auto -ffat-lto-objects
+endif
+
 COMMON_SRC = $(wildcard common/*.c)
 AGENT_SRC = $(filter-out agent/main.c,$(wildcard agent/*.c))
 COLLECTOR_SRC = $(filter-out collector/main.c,$(wildcard collector/*.c))
@@ -67,7 +83,8 @@ endif
 $(BUILD)/obj/%.o: %.c
 	@mkdir -p $(dir $@)
 	@$(if $(Q),echo "  CC      $<")
-	$(Q)$(CC) $(ALL_CFLAGS) -MMD -MP -c $< -o $@
+	$(Q)$(CC) $(ALL_CFLAGS) $(OBJ_LTO) -MMD -MP -c $< -o $@
+$(BUILD)/obj/agent/%.o $(BUILD)/obj/common/%.o: OBJ_LTO = $(LTOFLAGS)
 
 $(LIBCOMMON): $(call obj,$(COMMON_SRC))
 	@rm -f $@
@@ -89,7 +106,7 @@ $(LIBCOLLECTOR): $(call obj,$(COLLECTOR_SRC)) $(BUILD)/obj/gen/schema.o
 
 $(AGENT_BIN): $(call obj,agent/main.c) $(LIBAGENT) $(LIBCOMMON)
 	@$(if $(Q),echo "  LD      $@")
-	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $^ $(AGENT_LIBS)
+	$(Q)$(CC) $(ALL_LDFLAGS) $(LTOFLAGS) $(CFLAGS) -o $@ $^ $(AGENT_LIBS)
 $(COLLECTOR_BIN): $(call obj,collector/main.c) $(LIBCOLLECTOR) $(LIBCOMMON)
 	@$(if $(Q),echo "  LD      $@")
 	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $^ $(COLLECTOR_LIBS)

@@ -77,6 +77,10 @@ int classmap_lookup(const struct classmap *cm, int af, const void *addr);
 /* IPv4 fast path; addr in host byte order. */
 int classmap_lookup4(const struct classmap *cm, uint32_t addr);
 int classmap_lookup6(const struct classmap *cm, const uint8_t addr[16]);
+/* Both ends of an IPv4 packet (host byte order) at once: the results of
+ * two classmap_lookup4 calls, in one call per packet. */
+void classmap_lookup4_pair(const struct classmap *cm, uint32_t src,
+                           uint32_t dst, int *sc, int *dc);
 /* Class of a VLAN id, or CLASSMAP_NOMATCH. */
 int classmap_lookup_vlan(const struct classmap *cm, unsigned vlan);
 /* Number of VLAN rules (0 lets the packet path skip the VLAN lookup). */

@@ -1,14 +1,9 @@
 /* flowagg: per class per minute counters. See flowagg.h for the minute and
- * device rules. Per class, bytes of each second of the open minute are kept
- * (60 buckets each way) so that the busiest whole second is exact even for
- * packets that arrive slightly out of order within the minute; at 500
- * classes that is under 0.5 MiB, allocated once.
+ * device rules.
  *
- * Layout is for the cache: the per-class totals are one small struct per
- * class, the second buckets are laid out second-major ([sec][class][dir]) so
- * that the packets of one second touch one contiguous strip, and a device
- * slot is 8 bytes (a 32-bit tag of the hash, the slot index holding more of
- * it, and the generation). */
+ * Layout is for the cache: what each packet updates is one cache line per
+ * class, and a device slot is 8 bytes (a 32-bit tag of the hash, the slot
+ * index holding more of it, and the generation). */
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -21,15 +16,19 @@
 /* The busiest second is tracked per class as it goes: packets arrive in
  * time order (a late one counts in the latest second), so all of a class's
  * bytes of one second are one run; when the class's second changes, the
- * run is compared with the peak. One cache line per class instead of a
- * 60-second table the size of L2. */
+ * run is compared with the peak. What every packet touches is one
+ * 64-byte-aligned cache line per class (500 classes: 32 KiB, about L1);
+ * the peaks, touched once per class-second, live in an array of their
+ * own. */
 struct fa_class {
     uint64_t bytes[2], pkts[2];
-    uint64_t secbytes[2]; /* this class's bytes in second `sec` so far */
-    uint64_t peak[2];     /* busiest finished second */
-    uint32_t sec;         /* 0..59 */
+    uint64_t secbytes[2]; /* this class's bytes in second stamp - 1 */
+    uint32_t stamp;       /* 1 + second (0..59) of secbytes; 0: untouched */
     uint32_t devices;
-    uint32_t touched;
+} __attribute__((aligned(64)));
+
+struct fa_peak {
+    uint64_t v[2]; /* busiest finished second, bytes */
 };
 
 struct fa_dev {
@@ -42,6 +41,7 @@ struct fa_dev {
 struct flowagg {
     size_t nclasses;
     struct fa_class *cls;
+    struct fa_peak *peak;
     char (*names)[WIRE_MAX_STR + 1];
     struct wire_class_min *rows; /* output buffer, nclasses long */
     struct wire_capture_min cap;
@@ -96,13 +96,18 @@ flowagg_new(const struct classmap *cm, size_t max_devices, const char *source,
     if (fa == NULL)
         return NULL;
     fa->nclasses = classmap_nclasses(cm);
-    fa->cls = calloc(fa->nclasses ? fa->nclasses : 1, sizeof(*fa->cls));
+    fa->cls = aligned_alloc(64, (fa->nclasses ? fa->nclasses : 1) *
+                                    sizeof(*fa->cls));
+    if (fa->cls != NULL)
+        memset(fa->cls, 0, (fa->nclasses ? fa->nclasses : 1) *
+                               sizeof(*fa->cls));
+    fa->peak = calloc(fa->nclasses ? fa->nclasses : 1, sizeof(*fa->peak));
     fa->rows = calloc(fa->nclasses ? fa->nclasses : 1, sizeof(*fa->rows));
     fa->names = calloc(fa->nclasses ? fa->nclasses : 1, sizeof(*fa->names));
     for (cap = 1024; cap < max_devices * 2; cap *= 2)
         ;
     fa->dev = calloc(cap, sizeof(*fa->dev));
-    if (fa->cls == NULL || fa->rows == NULL ||
+    if (fa->cls == NULL || fa->peak == NULL || fa->rows == NULL ||
         fa->names == NULL ||
         fa->dev == NULL) {
         flowagg_free(fa);
@@ -128,6 +133,7 @@ flowagg_free(struct flowagg *fa)
     if (fa == NULL)
         return;
     free(fa->cls);
+    free(fa->peak);
     free(fa->rows);
     free(fa->names);
     free(fa->dev);
@@ -138,9 +144,9 @@ static uint64_t
 peak_bps(const struct flowagg *fa, size_t cls, int dir)
 {
     const struct fa_class *c = &fa->cls[cls];
+    uint64_t p = fa->peak[cls].v[dir];
 
-    return (c->secbytes[dir] > c->peak[dir] ? c->secbytes[dir]
-                                            : c->peak[dir]) * 8;
+    return (c->secbytes[dir] > p ? c->secbytes[dir] : p) * 8;
 }
 
 static bool dev_insert(struct flowagg *fa, uint64_t key);
@@ -167,7 +173,7 @@ emit(struct flowagg *fa)
         struct fa_class *c = &fa->cls[i];
         struct wire_class_min *r;
 
-        if (!c->touched)
+        if (c->stamp == 0)
             continue;
         r = &fa->rows[n++];
         memcpy(r->class_id, fa->names[i], sizeof(r->class_id));
@@ -192,8 +198,10 @@ reset(struct flowagg *fa)
     size_t i;
 
     for (i = 0; i < fa->nclasses; i++)
-        if (fa->cls[i].touched)
+        if (fa->cls[i].stamp != 0) {
             memset(&fa->cls[i], 0, sizeof(fa->cls[i]));
+            memset(&fa->peak[i], 0, sizeof(fa->peak[i]));
+        }
     cap_reset(fa);
     fa->gen++;
     fa->devused = 0;
@@ -317,17 +325,18 @@ flowagg_egress(struct flowagg *fa, int cls, int dir, uint32_t bytes,
     }
     dir = dir == PKT_UP ? PKT_UP : PKT_DOWN;
     c = &fa->cls[cls];
-    if (c->sec != fa->cur_sec || !c->touched) {
-        /* a new second for this class: the run that ended may be the
-         * busiest */
-        if (c->secbytes[0] > c->peak[0])
-            c->peak[0] = c->secbytes[0];
-        if (c->secbytes[1] > c->peak[1])
-            c->peak[1] = c->secbytes[1];
+    if (c->stamp != fa->cur_sec + 1) {
+        /* a new second for this class (or its first packet this minute,
+         * stamp 0 and secbytes 0): the run that ended may be the busiest */
+        struct fa_peak *p = &fa->peak[cls];
+
+        if (c->secbytes[0] > p->v[0])
+            p->v[0] = c->secbytes[0];
+        if (c->secbytes[1] > p->v[1])
+            p->v[1] = c->secbytes[1];
         c->secbytes[0] = c->secbytes[1] = 0;
-        c->sec = fa->cur_sec;
+        c->stamp = fa->cur_sec + 1;
     }
-    c->touched = 1;
     c->bytes[dir] += bytes;
     c->pkts[dir]++;
     c->secbytes[dir] += bytes;
@@ -384,7 +393,8 @@ size_t
 flowagg_footprint(const struct flowagg *fa)
 {
     return sizeof(*fa) +
-           fa->nclasses * (sizeof(*fa->cls) + sizeof(*fa->rows) +
+           fa->nclasses * (sizeof(*fa->cls) + sizeof(*fa->peak) +
+                           sizeof(*fa->rows) +
                            sizeof(*fa->names)) +
            (fa->devmask + 1) * sizeof(*fa->dev);
 }

@@ -1,6 +1,7 @@
 /* pkt: frame parsing and direction/class decision. See pkt.h for what is
  * counted and why. Every read is checked against caplen first; nothing here
  * allocates or logs, since it runs once per packet. */
+#include <arpa/inet.h>
 #include <pcap/dlt.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -208,12 +209,11 @@ pkt_classify(const struct classmap *cm, const struct pkt_info *pi,
     if (pi->flags & (PKT_F_L2GROUP | PKT_F_IPGROUP))
         return v->dir = PKT_GROUP;
     if (pi->kind == PKT_IP4) {
-        sc = classmap_lookup4(cm, (uint32_t)pi->src[0] << 24 |
-                                      (uint32_t)pi->src[1] << 16 |
-                                      (uint32_t)pi->src[2] << 8 | pi->src[3]);
-        dc = classmap_lookup4(cm, (uint32_t)pi->dst[0] << 24 |
-                                      (uint32_t)pi->dst[1] << 16 |
-                                      (uint32_t)pi->dst[2] << 8 | pi->dst[3]);
+        uint32_t s4, d4;
+
+        memcpy(&s4, pi->src, 4);
+        memcpy(&d4, pi->dst, 4);
+        classmap_lookup4_pair(cm, ntohl(s4), ntohl(d4), &sc, &dc);
     } else {
         sc = classmap_lookup6(cm, pi->src);
         dc = classmap_lookup6(cm, pi->dst);

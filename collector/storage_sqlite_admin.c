@@ -88,9 +88,8 @@ static const char *const exists_sql[] = {
         "SELECT 1 FROM classes WHERE school = ?1 AND class = ?2",
     [STORAGE_REG_AREAS] =
         "SELECT 1 FROM areas WHERE school = ?1 AND area = ?2",
-    [STORAGE_REG_INVENTORY] =
-        "SELECT 1 FROM inventory WHERE school = ?1 AND year = ?2 "
-        "AND item = ?3",
+    [STORAGE_REG_INVENTORY] = ("SELECT 1 FROM inventory WHERE school = ?1 "
+                               "AND year = ?2 AND item = ?3"),
     [STORAGE_REG_LINKS] =
         "SELECT 1 FROM links WHERE school = ?1 AND link = ?2",
 };

@@ -239,6 +239,24 @@ lookups_agree_with_a_brute_force_scan(void **state)
              (v6 && a[0] == 0xfe && (a[1] & 0xc0) == 0x80)))
             want = CLASSMAP_LOCAL;
         assert_int_equal(classmap_lookup(cm, af, a), want);
+        if (!v6) {
+            /* the packet path's two-address lookup, this address on
+             * either side, against another address */
+            uint32_t h = (uint32_t)a[0] << 24 | (uint32_t)a[1] << 16 |
+                         (uint32_t)a[2] << 8 | a[3];
+            uint32_t far = 0x5db8d822; /* 93.184.216.34 */
+            int farwant = classmap_lookup4(cm, far), sc, dc;
+
+            classmap_lookup4_pair(cm, h, far, &sc, &dc);
+            assert_int_equal(sc, want);
+            assert_int_equal(dc, farwant);
+            classmap_lookup4_pair(cm, far, h, &sc, &dc);
+            assert_int_equal(sc, farwant);
+            assert_int_equal(dc, want);
+            classmap_lookup4_pair(cm, h, h, &sc, &dc);
+            assert_int_equal(sc, want);
+            assert_int_equal(dc, want);
+        }
     }
     free(pfx);
     free(cls);
