@@ -263,6 +263,82 @@ lookups_agree_with_a_brute_force_scan(void **state)
     classmap_free(cm);
 }
 
+/* Class and local prefixes of every length added in random order (so the
+ * direct-index tables are built, refreshed, shared and rebuilt when the
+ * first local prefix drops the defaults), against a brute-force scan. */
+static void
+ipv4_lookups_agree_with_a_scan_in_any_order(void **state)
+{
+    enum { NPFX = 400, NLOOK = 30000 };
+    struct classmap *cm = classmap_new();
+    struct cidr *pfx = calloc(NPFX, sizeof(*pfx));
+    int *cls = calloc(NPFX, sizeof(*cls));
+    size_t np = 0, i, j;
+    char name[32], buf[CIDR_STRLEN];
+
+    assert_non_null(cm);
+    assert_non_null(pfx);
+    assert_non_null(cls);
+    srand(4242);
+    for (i = 0; i < NPFX; i++) {
+        struct cidr c;
+        int local = rand() % 4 == 0, rc;
+
+        memset(&c, 0, sizeof(c));
+        c.af = AF_INET;
+        /* mostly /8../32 near each other, a few very short ones */
+        c.len = (unsigned)(rand() % 10 == 0 ? rand() % 8 : 8 + rand() % 25);
+        c.addr[0] = (uint8_t)(rand() % 8 == 0 ? rand() : 10);
+        c.addr[1] = (uint8_t)(rand() % 3);
+        c.addr[2] = (uint8_t)(rand() % 4);
+        c.addr[3] = (uint8_t)rand();
+        cidr_mask(c.af, c.addr, c.len);
+        cidr_format(&c, buf, sizeof(buf));
+        if (local) {
+            assert_int_equal(classmap_add_local(cm, buf), 0);
+            cls[np] = CLASSMAP_LOCAL;
+        } else {
+            snprintf(name, sizeof(name), "c%zu", i % 40);
+            rc = classmap_add_prefix(cm, buf, name);
+            assert_true(rc == 0 || rc == -EEXIST);
+            if (rc != 0)
+                continue;
+            cls[np] = classmap_class_id(cm, name);
+        }
+        pfx[np++] = c;
+    }
+    for (i = 0; i < NLOOK; i++) {
+        uint8_t a[4];
+        int want = CLASSMAP_NOMATCH, best = -1, local = 0, sc, dc;
+        uint32_t h;
+
+        a[0] = (uint8_t)(rand() % 4 == 0 ? rand() : 10);
+        a[1] = (uint8_t)(rand() % 3);
+        a[2] = (uint8_t)(rand() % 5);
+        a[3] = (uint8_t)rand();
+        for (j = 0; j < np; j++) {
+            if (!cidr_contains(&pfx[j], AF_INET, a))
+                continue;
+            if (cls[j] == CLASSMAP_LOCAL)
+                local = 1;
+            else if ((int)pfx[j].len > best) {
+                best = (int)pfx[j].len;
+                want = cls[j];
+            }
+        }
+        if (want == CLASSMAP_NOMATCH && local)
+            want = CLASSMAP_LOCAL;
+        h = (uint32_t)a[0] << 24 | (uint32_t)a[1] << 16 |
+            (uint32_t)a[2] << 8 | a[3];
+        assert_int_equal(classmap_lookup4(cm, h), want);
+        classmap_lookup4_pair(cm, 0xc6336401u, h, &sc, &dc);
+        assert_int_equal(dc, want);
+    }
+    free(pfx);
+    free(cls);
+    classmap_free(cm);
+}
+
 static void
 csv_with_bom_crlf_header_and_chinese_names_loads(void **state)
 {
@@ -385,6 +461,7 @@ main(void)
         cmocka_unit_test(vlan_rules_map_ids_and_refuse_reserved_ones),
         cmocka_unit_test(a_conflicting_duplicate_leaves_the_map_unchanged),
         cmocka_unit_test(lookups_agree_with_a_brute_force_scan),
+        cmocka_unit_test(ipv4_lookups_agree_with_a_scan_in_any_order),
         cmocka_unit_test(csv_with_bom_crlf_header_and_chinese_names_loads),
         cmocka_unit_test(csv_errors_are_all_reported_with_file_and_line),
         cmocka_unit_test(unreadable_csv_returns_minus_one_and_names_the_file),
