@@ -424,7 +424,9 @@ storage_eval_wifi_sample_span(struct storage *st, const char *school,
                    "WHERE school = ?1 AND ts >= ?2 AND ts < ?3",
                    school, from, to, &s) != 0)
         return -ENOENT;
-    if (sqlite3_step(s) == SQLITE_ROW && !is_null(s, 0)) {
+    if (sqlite3_step(s) != SQLITE_ROW) {
+        rc = -EIO;
+    } else if (!is_null(s, 0)) {
         *lo = sqlite3_column_int64(s, 0);
         *hi = sqlite3_column_int64(s, 1);
         rc = 0;
