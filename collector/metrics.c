@@ -1,8 +1,9 @@
-/* metrics: see metrics.h. One pass over the school's raw class minutes of
- * the period, in minute order, filtered to school hours in C (the calendar
- * is not SQL); per-day and per-class state lives in small arrays sized by
- * the period. Raw rows are read directly: per-day rollups would make
- * annual reports cheaper and are the next step (docs/COMPLIANCE.md). */
+/* metrics: see metrics.h. The store (storage_eval.h) hands over rows;
+ * every figure is computed here. Days with current rollups are read from
+ * them, the others in one pass over the school's raw class minutes, in
+ * minute order, filtered to school hours in C (the calendar is not the
+ * store's business); per-day and per-class state lives in small arrays
+ * sized by the period. */
 #include <errno.h>
 #include <fnmatch.h>
 #include <stdlib.h>
