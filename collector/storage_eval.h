@@ -19,7 +19,7 @@
  *  - Time ranges are [from, to) in unix seconds; days are local day
  *    numbers (calendar_day) unless stated otherwise.
  *  - A string column without a value is passed as NULL.
- *  - No function logs: callers decide what to say. */
+ *  - The functions log nothing of their own: callers decide what to say. */
 #ifndef STORAGE_EVAL_H
 #define STORAGE_EVAL_H
 
@@ -222,8 +222,8 @@ struct storage_eval_window {
 };
 /* (Re)computes and stores the per-area and per-day Wi-Fi rows of school
  * for the day [day_start, day_end) from its area samples, counting only
- * the nw school-hour windows w (collector/store_snmp.h says how). Runs in
- * the caller's transaction, if any. 0 or -EIO. */
+ * the nw (at most 8) school-hour windows w (collector/store_snmp.h says
+ * how). Runs in the caller's transaction, if any. 0 or -EIO. */
 int storage_eval_wifi_day_refresh(struct storage *st, const char *school,
                                   int64_t day_start, int64_t day_end,
                                   const struct storage_eval_window *w,
