@@ -4,15 +4,12 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <sqlite3.h>
-
 #include "calendar.h"
 #include "evaluate.h"
 #include "log.h"
 #include "metrics.h"
 #include "packs.h"
-#include "storage.h"
-#include "store_snmp.h"
+#include "storage_eval.h"
 
 struct rule_tally {
     int in_scope, meeting, failing, undetermined;
@@ -63,72 +60,54 @@ value_text(const struct pack_rule *r, struct ratio v, char *buf, size_t len)
 }
 
 static int
-insert_school(sqlite3_stmt *s, int64_t id, const struct pack_rule *r,
+insert_school(struct storage_eval_writer *w, const struct pack_rule *r,
               const struct metrics_school *ms, const struct metric_value *mv,
               const char *status)
 {
+    struct storage_eval_school_row row;
     char val[48], comp[16];
 
-    sqlite3_bind_int64(s, 1, id);
-    sqlite3_bind_text(s, 2, r->rule, -1, SQLITE_STATIC);
-    sqlite3_bind_text(s, 3, ms->code, -1, SQLITE_STATIC);
-    sqlite3_bind_text(s, 4, ms->name, -1, SQLITE_STATIC);
-    sqlite3_bind_text(s, 5, ms->district, -1, SQLITE_STATIC);
-    sqlite3_bind_text(s, 6, ms->region, -1, SQLITE_STATIC);
-    sqlite3_bind_text(s, 7, ms->type, -1, SQLITE_STATIC);
-    sqlite3_bind_text(s, 8, r->metric, -1, SQLITE_STATIC);
+    memset(&row, 0, sizeof(row));
+    row.rule = r->rule;
+    row.school = ms->code;
+    row.name = ms->name;
+    row.district = ms->district;
+    row.region = ms->region;
+    row.type = ms->type;
+    row.metric = r->metric;
     if (mv->state == MS_VALUE) {
         value_text(r, mv->v, val, sizeof(val));
-        sqlite3_bind_text(s, 9, val, -1, SQLITE_TRANSIENT);
-        sqlite3_bind_int64(s, 10, mv->v.num);
-        sqlite3_bind_int64(s, 11, mv->v.den);
-    } else {
-        sqlite3_bind_null(s, 9);
-        sqlite3_bind_null(s, 10);
-        sqlite3_bind_null(s, 11);
+        row.value = val;
+        row.value_num = mv->v.num;
+        row.value_den = mv->v.den;
     }
-    sqlite3_bind_text(s, 12, mv->declared, -1, SQLITE_STATIC);
-    sqlite3_bind_text(s, 13, status, -1, SQLITE_STATIC);
-    sqlite3_bind_int(s, 14, ms->ev.days_with_data);
-    sqlite3_bind_int(s, 15, ms->ev.school_days);
+    row.declared = mv->declared;
+    row.status = status;
+    row.days = ms->ev.days_with_data;
+    row.school_days = ms->ev.school_days;
     completeness(&ms->ev, comp, sizeof(comp));
-    sqlite3_bind_text(s, 16, comp, -1, SQLITE_TRANSIENT);
-    sqlite3_bind_text(s, 17, mv->source, -1, SQLITE_STATIC);
-    sqlite3_bind_text(s, 18, mv->note, -1, SQLITE_STATIC);
-    if (sqlite3_step(s) != SQLITE_DONE)
-        return -EIO;
-    sqlite3_reset(s);
-    return 0;
+    row.completeness = comp;
+    row.source = mv->source;
+    row.note = mv->note;
+    return storage_eval_write_school(w, &row);
 }
 
 /* (Re)computes the per-day Wi-Fi rows of the school for every school day
  * of [from, to) that has area samples, with the district calendar's
- * school hours (store_snmp does not know the calendar). */
+ * school hours (the store does not know the calendar). */
 static int
-refresh_wifi_days(sqlite3 *db, const char *code, const struct calendar *cal,
-                  int64_t from, int64_t to, int64_t now)
+refresh_wifi_days(struct storage *st, const char *code,
+                  const struct calendar *cal, int64_t from, int64_t to,
+                  int64_t now)
 {
-    sqlite3_stmt *s;
-    int64_t lo = 0, hi = 0, d, d0;
-    struct store_snmp_window win;
-    int rc, have = 0;
+    int64_t lo, hi, d, d0;
+    struct storage_eval_window win;
+    int rc;
 
-    if (sqlite3_prepare_v2(db, "SELECT min(ts), max(ts) FROM "
-                           "wifi_area_sample WHERE school = ?1 AND ts >= "
-                           "?2 - 86400 AND ts < ?3", -1, &s, NULL) !=
-        SQLITE_OK)
-        return 0;   /* no SNMP tables in this database */
-    sqlite3_bind_text(s, 1, code, -1, SQLITE_STATIC);
-    sqlite3_bind_int64(s, 2, from);
-    sqlite3_bind_int64(s, 3, to);
-    if (sqlite3_step(s) == SQLITE_ROW &&
-        sqlite3_column_type(s, 0) != SQLITE_NULL) {
-        lo = sqlite3_column_int64(s, 0);
-        hi = sqlite3_column_int64(s, 1);
-        have = 1;
-    }
-    sqlite3_finalize(s);
-    if (!have)
+    /* None also when the store keeps no SNMP data; a failed look-up
+     * leaves the rows as they are, the evaluation goes on. */
+    if (storage_eval_wifi_sample_span(st, code, from - 86400, to, &lo,
+                                      &hi) != 0)
         return 0;
     if (lo < from)
         lo = from;
@@ -144,8 +123,8 @@ refresh_wifi_days(sqlite3 *db, const char *code, const struct calendar *cal,
             win.end = to;
         if (win.end <= win.start)
             continue;
-        rc = store_snmp_coverage(db, code, start, start + 86400, &win, 1,
-                                 now);
+        rc = storage_eval_wifi_day_refresh(st, code, start, start + 86400,
+                                           &win, 1, now);
         if (rc != 0)
             return rc;
     }
@@ -161,38 +140,34 @@ year_start(const struct calendar *cal, int year)
 
 /* Stores every metric of one school, whatever the pack asks about. */
 static int
-store_metrics(sqlite3_stmt *s, int64_t id, const struct metrics_school *ms)
+store_metrics(struct storage_eval_writer *w, const struct metrics_school *ms)
 {
+    struct storage_eval_metric_row row;
     char val[48], comp[16];
-    int k;
+    int k, rc;
 
     for (k = 0; k < M_COUNT; k++) {
         const struct metric_value *mv = &ms->m[k];
 
-        sqlite3_bind_int64(s, 1, id);
-        sqlite3_bind_text(s, 2, ms->code, -1, SQLITE_STATIC);
-        sqlite3_bind_text(s, 3, metrics_name(k), -1, SQLITE_STATIC);
-        sqlite3_bind_int(s, 4, k);
+        memset(&row, 0, sizeof(row));
+        row.school = ms->code;
+        row.metric = metrics_name(k);
+        row.seq = k;
         if (mv->state == MS_VALUE) {
             ratio_format(mv->v, 2, val, sizeof(val));
-            sqlite3_bind_text(s, 5, val, -1, SQLITE_TRANSIENT);
-            sqlite3_bind_int64(s, 6, mv->v.num);
-            sqlite3_bind_int64(s, 7, mv->v.den);
-        } else {
-            sqlite3_bind_null(s, 5);
-            sqlite3_bind_null(s, 6);
-            sqlite3_bind_null(s, 7);
+            row.value = val;
+            row.value_num = mv->v.num;
+            row.value_den = mv->v.den;
         }
-        sqlite3_bind_text(s, 8, mv->source, -1, SQLITE_STATIC);
-        sqlite3_bind_text(s, 9, mv->declared, -1, SQLITE_STATIC);
-        sqlite3_bind_text(s, 10, mv->note, -1, SQLITE_STATIC);
-        sqlite3_bind_int(s, 11, ms->ev.days_with_data);
-        sqlite3_bind_int(s, 12, ms->ev.school_days);
+        row.source = mv->source;
+        row.declared = mv->declared;
+        row.note = mv->note;
+        row.days = ms->ev.days_with_data;
+        row.school_days = ms->ev.school_days;
         completeness(&ms->ev, comp, sizeof(comp));
-        sqlite3_bind_text(s, 13, comp, -1, SQLITE_TRANSIENT);
-        if (sqlite3_step(s) != SQLITE_DONE)
-            return -EIO;
-        sqlite3_reset(s);
+        row.completeness = comp;
+        if ((rc = storage_eval_write_metric(w, &row)) != 0)
+            return rc;
     }
     return 0;
 }
@@ -201,6 +176,51 @@ store_metrics(sqlite3_stmt *s, int64_t id, const struct metrics_school *ms)
 struct school_result {
     struct metrics_school ms;
 };
+
+/* The schools to evaluate, read before any of them is: the walk over
+ * the school list is not held open across the Wi-Fi refreshes. */
+struct school_list {
+    struct school_ref {
+        char *code, *district;
+    } *v;
+    size_t n, cap;
+};
+
+static int
+list_school(void *arg, const char *code, const char *district)
+{
+    struct school_list *l = arg;
+    struct school_ref *nv;
+
+    if (l->n == l->cap) {
+        l->cap = l->cap ? l->cap * 2 : 64;
+        nv = realloc(l->v, l->cap * sizeof(*nv));
+        if (nv == NULL)
+            return -ENOMEM;
+        l->v = nv;
+    }
+    l->v[l->n].code = strdup(code);
+    l->v[l->n].district = strdup(district);
+    if (l->v[l->n].code == NULL || l->v[l->n].district == NULL) {
+        free(l->v[l->n].code);
+        free(l->v[l->n].district);
+        return -ENOMEM;
+    }
+    l->n++;
+    return 0;
+}
+
+static void
+school_list_free(struct school_list *l)
+{
+    size_t i;
+
+    for (i = 0; i < l->n; i++) {
+        free(l->v[i].code);
+        free(l->v[i].district);
+    }
+    free(l->v);
+}
 
 /* Phase 1, outside any long transaction: the school list, each school's
  * Wi-Fi day rows refreshed in a short transaction of its own, and its
@@ -211,63 +231,53 @@ compute_schools(struct storage *st, const struct evaluate_params *p,
                 const char *district, struct school_result **out,
                 size_t *nout)
 {
-    sqlite3 *db = storage_handle(st);
-    sqlite3_stmt *sch = NULL;
-    struct school_result *res = NULL, *nr;
+    struct school_list list;
+    struct school_result *res = NULL;
     struct calendar dcal;
-    size_t n = 0, cap = 0;
-    int rc = -EIO;
+    size_t n = 0;
+    int rc;
 
     memset(&dcal, 0, sizeof(dcal));
-    if (sqlite3_prepare_v2(db,
-                           "SELECT code, district FROM schools WHERE ?1 = '' "
-                           "OR district = ?1 ORDER BY district, code",
-                           -1, &sch, NULL) != SQLITE_OK)
+    memset(&list, 0, sizeof(list));
+    if ((rc = storage_eval_each_school(st, district, list_school, &list)) !=
+        0)
         goto out;
-    sqlite3_bind_text(sch, 1, district, -1, SQLITE_STATIC);
-    while (sqlite3_step(sch) == SQLITE_ROW) {
-        const char *code = (const char *)sqlite3_column_text(sch, 0);
-        const char *sd = (const char *)sqlite3_column_text(sch, 1);
+    res = calloc(list.n + 1, sizeof(*res));
+    if (res == NULL) {
+        rc = -ENOMEM;
+        goto out;
+    }
+    for (n = 0; n < list.n; n++) {
+        const char *code = list.v[n].code;
         int64_t sfrom, sto;
 
-        if (n == cap) {
-            cap = cap ? cap * 2 : 64;
-            nr = realloc(res, cap * sizeof(*nr));
-            if (nr == NULL) {
-                rc = -ENOMEM;
-                goto out;
-            }
-            res = nr;
-        }
         /* Each school is measured against its own district's calendar. */
         calendar_free(&dcal);
-        if ((rc = calendar_get(st, sd, &dcal)) != 0)
+        if ((rc = calendar_get(st, list.v[n].district, &dcal)) != 0)
             goto out;
         sfrom = year_start(&dcal, p->year);
         sto = year_start(&dcal, p->year + 1);
         if (sto > p->now)
             sto = p->now - p->now % 60;
         rc = -EIO;
-        if (sqlite3_exec(db, "BEGIN IMMEDIATE", NULL, NULL, NULL) !=
-            SQLITE_OK)
+        if (storage_eval_begin(st) != 0)
             goto out;
-        if (refresh_wifi_days(db, code, &dcal, sfrom, sto, p->now) != 0 ||
-            sqlite3_exec(db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK) {
-            sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
+        if (refresh_wifi_days(st, code, &dcal, sfrom, sto, p->now) != 0 ||
+            storage_eval_commit(st) != 0) {
+            storage_eval_rollback(st);
             goto out;
         }
         rc = metrics_compute(st, code, &dcal, sfrom, sto, p->stale_days,
                              &res[n].ms);
         if (rc != 0)
             goto out;
-        n++;
     }
     rc = 0;
 out:
     if (rc == -EIO)
-        log_warnx("evaluate: %s", sqlite3_errmsg(db));
-    sqlite3_finalize(sch);
+        log_warnx("evaluate: %s", storage_eval_error(st));
     calendar_free(&dcal);
+    school_list_free(&list);
     if (rc != 0) {
         free(res);
         return rc;
@@ -277,12 +287,30 @@ out:
     return 0;
 }
 
+/* meeting / in_scope >= num / den, in integers. */
+static const char *
+verdict_of(const struct pack_rule *r, const struct rule_tally *t)
+{
+    int64_t lhs = (int64_t)t->meeting * r->share.den;
+    int64_t best = (int64_t)(t->meeting + t->undetermined) * r->share.den;
+    int64_t rhs = r->share.num * (int64_t)t->in_scope;
+
+    if (t->in_scope == 0)
+        return "no_schools";
+    if (lhs >= rhs)
+        return "pass";
+    if (best >= rhs)
+        return "undetermined";
+    return "fail";
+}
+
 int
 evaluate_run(struct storage *st, const struct evaluate_params *p, FILE *errs,
              int64_t *eval_id)
 {
-    sqlite3 *db = storage_handle(st);
-    sqlite3_stmt *ins = NULL, *rule = NULL, *ev = NULL, *met = NULL;
+    struct storage_eval_writer *wr = NULL;
+    struct storage_eval_head head;
+    struct storage_eval_rule_row row;
     struct pack pack;
     struct calendar cal;
     struct rule_tally *tally = NULL;
@@ -321,51 +349,26 @@ evaluate_run(struct storage *st, const struct evaluate_params *p, FILE *errs,
         goto out;
 
     /* Phase 2: one short write transaction for the whole record. */
-    rc = -EIO;
-    if (sqlite3_exec(db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK)
+    if ((rc = storage_eval_write_begin(st, &wr)) != 0)
         goto out;
-    if (sqlite3_prepare_v2(db,
-                           "INSERT INTO evaluations (pack, version, year, "
-                           "rules_year, district, period_from, period_to, "
-                           "min_days, stale_days, created, calendar) VALUES "
-                           "(?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11)",
-                           -1, &ev, NULL) != SQLITE_OK)
-        goto fail;
-    sqlite3_bind_text(ev, 1, pack.name, -1, SQLITE_STATIC);
-    sqlite3_bind_text(ev, 2, pack.version, -1, SQLITE_STATIC);
-    sqlite3_bind_int(ev, 3, p->year);
-    sqlite3_bind_int(ev, 4, pack.rules_year);
-    sqlite3_bind_text(ev, 5, district, -1, SQLITE_STATIC);
-    sqlite3_bind_int64(ev, 6, from);
-    sqlite3_bind_int64(ev, 7, to);
-    sqlite3_bind_int(ev, 8, p->min_days);
-    sqlite3_bind_int(ev, 9, p->stale_days);
-    sqlite3_bind_int64(ev, 10, p->now);
-    sqlite3_bind_text(ev, 11, cal.source, -1, SQLITE_STATIC);
-    if (sqlite3_step(ev) != SQLITE_DONE)
-        goto fail;
-    id = sqlite3_last_insert_rowid(db);
-    if (sqlite3_prepare_v2(db,
-                           "INSERT INTO evaluation_school (eval_id, rule, "
-                           "school, name, district, region, type, metric, "
-                           "value, value_num, value_den, declared, status, "
-                           "days, school_days, completeness, source, note) "
-                           "VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,"
-                           "?13,?14,?15,?16,?17,?18)",
-                           -1, &ins, NULL) != SQLITE_OK)
-        goto fail;
-    if (sqlite3_prepare_v2(db,
-                           "INSERT INTO evaluation_metric (eval_id, school, "
-                           "metric, seq, value, value_num, value_den, "
-                           "source, declared, note, days, school_days, "
-                           "completeness) VALUES (?1,?2,?3,?4,?5,?6,?7,?8,"
-                           "?9,?10,?11,?12,?13)",
-                           -1, &met, NULL) != SQLITE_OK)
+    memset(&head, 0, sizeof(head));
+    head.pack = pack.name;
+    head.version = pack.version;
+    head.year = p->year;
+    head.rules_year = pack.rules_year;
+    head.district = district;
+    head.from = from;
+    head.to = to;
+    head.min_days = p->min_days;
+    head.stale_days = p->stale_days;
+    head.created = p->now;
+    head.calendar = cal.source;
+    if (storage_eval_write_head(wr, &head, &id) != 0)
         goto fail;
     for (k = 0; k < nres; k++) {
         const struct metrics_school *ms = &res[k].ms;
 
-        if (store_metrics(met, id, ms) != 0)
+        if (store_metrics(wr, ms) != 0)
             goto fail;
         for (i = 0; i < pack.nrules; i++) {
             const struct pack_rule *r = &pack.rules[i];
@@ -390,72 +393,46 @@ evaluate_run(struct storage *st, const struct evaluate_params *p, FILE *errs,
                 tally[i].failing++;
             else
                 tally[i].undetermined++;
-            if (insert_school(ins, id, r, ms, mv, status) != 0)
+            if (insert_school(wr, r, ms, mv, status) != 0)
                 goto fail;
         }
     }
-    if (sqlite3_prepare_v2(db,
-                           "INSERT INTO evaluation_rule (eval_id, rule, seq, "
-                           "metric, op, threshold, regions, types, in_scope, "
-                           "meeting, failing, undetermined, share_num, "
-                           "share_den, req_num, req_den, verdict, text) "
-                           "VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,"
-                           "?13,?14,?15,?16,?17,?18)",
-                           -1, &rule, NULL) != SQLITE_OK)
-        goto fail;
     for (i = 0; i < pack.nrules; i++) {
         const struct pack_rule *r = &pack.rules[i];
         const struct rule_tally *t = &tally[i];
-        const char *verdict;
-        /* meeting / in_scope >= num / den, in integers. */
-        int64_t lhs = (int64_t)t->meeting * r->share.den;
-        int64_t best = (int64_t)(t->meeting + t->undetermined) * r->share.den;
-        int64_t rhs = r->share.num * (int64_t)t->in_scope;
 
-        if (t->in_scope == 0)
-            verdict = "no_schools";
-        else if (lhs >= rhs)
-            verdict = "pass";
-        else if (best >= rhs)
-            verdict = "undetermined";
-        else
-            verdict = "fail";
-        sqlite3_bind_int64(rule, 1, id);
-        sqlite3_bind_text(rule, 2, r->rule, -1, SQLITE_STATIC);
-        sqlite3_bind_int(rule, 3, (int)i);
-        sqlite3_bind_text(rule, 4, r->metric, -1, SQLITE_STATIC);
-        sqlite3_bind_text(rule, 5, pack_op_text(r->op), -1, SQLITE_STATIC);
-        sqlite3_bind_text(rule, 6, r->threshold, -1, SQLITE_STATIC);
-        sqlite3_bind_text(rule, 7, r->regions, -1, SQLITE_STATIC);
-        sqlite3_bind_text(rule, 8, r->types, -1, SQLITE_STATIC);
-        sqlite3_bind_int(rule, 9, t->in_scope);
-        sqlite3_bind_int(rule, 10, t->meeting);
-        sqlite3_bind_int(rule, 11, t->failing);
-        sqlite3_bind_int(rule, 12, t->undetermined);
-        sqlite3_bind_int64(rule, 13, t->meeting);
-        sqlite3_bind_int64(rule, 14, t->in_scope);
-        sqlite3_bind_int64(rule, 15, r->share.num);
-        sqlite3_bind_int64(rule, 16, r->share.den);
-        sqlite3_bind_text(rule, 17, verdict, -1, SQLITE_STATIC);
-        sqlite3_bind_text(rule, 18, r->text, -1, SQLITE_STATIC);
-        if (sqlite3_step(rule) != SQLITE_DONE)
+        memset(&row, 0, sizeof(row));
+        row.rule = r->rule;
+        row.seq = (int)i;
+        row.metric = r->metric;
+        row.op = pack_op_text(r->op);
+        row.threshold = r->threshold;
+        row.regions = r->regions;
+        row.types = r->types;
+        row.in_scope = t->in_scope;
+        row.meeting = t->meeting;
+        row.failing = t->failing;
+        row.undetermined = t->undetermined;
+        row.share_num = t->meeting;
+        row.share_den = t->in_scope;
+        row.req_num = r->share.num;
+        row.req_den = r->share.den;
+        row.verdict = verdict_of(r, t);
+        row.text = r->text;
+        if (storage_eval_write_rule(wr, &row) != 0)
             goto fail;
-        sqlite3_reset(rule);
     }
-    if (sqlite3_exec(db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK)
+    if (storage_eval_write_commit(wr) != 0)
         goto fail;
+    wr = NULL;
     *eval_id = id;
     rc = 0;
     goto out;
 fail:
-    log_warnx("evaluate: %s", sqlite3_errmsg(db));
+    log_warnx("evaluate: %s", storage_eval_error(st));
     rc = -EIO;
-    sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
+    storage_eval_write_abort(wr);
 out:
-    sqlite3_finalize(ev);
-    sqlite3_finalize(ins);
-    sqlite3_finalize(rule);
-    sqlite3_finalize(met);
     calendar_free(&cal);
     free(tally);
     free(res);
@@ -463,70 +440,37 @@ out:
     return rc;
 }
 
+static int
+info_head(void *arg, const struct storage_eval_head *h)
+{
+    struct evaluate_info *out = arg;
+
+    snprintf(out->pack, sizeof(out->pack), "%s", h->pack);
+    snprintf(out->version, sizeof(out->version), "%s", h->version);
+    snprintf(out->district, sizeof(out->district), "%s", h->district);
+    out->year = h->year;
+    out->rules_year = h->rules_year;
+    out->min_days = h->min_days;
+    out->stale_days = h->stale_days;
+    out->from = h->from;
+    out->to = h->to;
+    out->created = h->created;
+    snprintf(out->calendar, sizeof(out->calendar), "%s", h->calendar);
+    return 0;
+}
+
 int
 evaluate_latest(struct storage *st, const char *pack, int year,
                 const char *district, int64_t *eval_id)
 {
-    sqlite3 *db = storage_handle(st);
-    sqlite3_stmt *s;
-    int rc;
-
-    if (sqlite3_prepare_v2(db, "SELECT max(id) FROM evaluations WHERE pack "
-                           "= ?1 AND year = ?2 AND district = ?3", -1, &s,
-                           NULL) != SQLITE_OK)
-        return -EIO;
-    sqlite3_bind_text(s, 1, pack, -1, SQLITE_STATIC);
-    sqlite3_bind_int(s, 2, year);
-    sqlite3_bind_text(s, 3, district != NULL ? district : "", -1,
-                      SQLITE_STATIC);
-    rc = sqlite3_step(s);
-    if (rc == SQLITE_ROW && sqlite3_column_type(s, 0) != SQLITE_NULL) {
-        *eval_id = sqlite3_column_int64(s, 0);
-        rc = 0;
-    } else {
-        rc = rc == SQLITE_ROW ? -ENOENT : -EIO;
-    }
-    sqlite3_finalize(s);
-    return rc;
+    return storage_eval_latest(st, pack, year, district, eval_id);
 }
 
 int
 evaluate_info(struct storage *st, int64_t eval_id, struct evaluate_info *out)
 {
-    sqlite3 *db = storage_handle(st);
-    sqlite3_stmt *s;
-    int rc;
-
     memset(out, 0, sizeof(*out));
-    if (sqlite3_prepare_v2(db, "SELECT pack, version, district, year, "
-                           "rules_year, min_days, stale_days, period_from, "
-                           "period_to, created, calendar FROM evaluations WHERE id = "
-                           "?1", -1, &s, NULL) != SQLITE_OK)
-        return -EIO;
-    sqlite3_bind_int64(s, 1, eval_id);
-    rc = sqlite3_step(s);
-    if (rc == SQLITE_ROW) {
-        snprintf(out->pack, sizeof(out->pack), "%s",
-                 (const char *)sqlite3_column_text(s, 0));
-        snprintf(out->version, sizeof(out->version), "%s",
-                 (const char *)sqlite3_column_text(s, 1));
-        snprintf(out->district, sizeof(out->district), "%s",
-                 (const char *)sqlite3_column_text(s, 2));
-        out->year = sqlite3_column_int(s, 3);
-        out->rules_year = sqlite3_column_int(s, 4);
-        out->min_days = sqlite3_column_int(s, 5);
-        out->stale_days = sqlite3_column_int(s, 6);
-        out->from = sqlite3_column_int64(s, 7);
-        out->to = sqlite3_column_int64(s, 8);
-        out->created = sqlite3_column_int64(s, 9);
-        snprintf(out->calendar, sizeof(out->calendar), "%s",
-                 (const char *)sqlite3_column_text(s, 10));
-        rc = 0;
-    } else {
-        rc = rc == SQLITE_DONE ? -ENOENT : -EIO;
-    }
-    sqlite3_finalize(s);
-    return rc;
+    return storage_eval_head_get(st, eval_id, info_head, out);
 }
 
 static void
@@ -538,13 +482,38 @@ share_text(int64_t num, int64_t den, char *buf, size_t len)
         snprintf(buf, len, "%.1f%%", 100.0 * (double)num / (double)den);
 }
 
+static int
+print_rule(void *arg, const struct storage_eval_rule_row *r)
+{
+    FILE *out = arg;
+    char share[16], req[16], cond[64];
+
+    snprintf(cond, sizeof(cond), "%s %s", r->op, r->threshold);
+    share_text(r->share_num, r->share_den, share, sizeof(share));
+    share_text(r->req_num, r->req_den, req, sizeof(req));
+    fprintf(out, "%-28s %-30s %-12s %5d %5d %5d %5d %7s %7s  %s\n", r->rule,
+            r->metric, cond, (int)r->in_scope, (int)r->meeting,
+            (int)r->failing, (int)r->undetermined, share, req, r->verdict);
+    return 0;
+}
+
+static int
+print_school(void *arg, const struct storage_eval_school_row *r)
+{
+    FILE *out = arg;
+    char days[24];
+
+    snprintf(days, sizeof(days), "%d/%d", (int)r->days, (int)r->school_days);
+    fprintf(out, "%-10s %-28s %-30s %10s %-17s %9s %6s  %s\n", r->school,
+            r->rule, r->metric, r->value == NULL ? "-" : r->value, r->status,
+            days, r->completeness, r->name);
+    return 0;
+}
+
 int
 evaluate_print(struct storage *st, int64_t eval_id, FILE *out)
 {
-    sqlite3 *db = storage_handle(st);
-    sqlite3_stmt *s;
     struct evaluate_info info;
-    char share[16], req[16], cond[64];
     int rc;
 
     if ((rc = evaluate_info(st, eval_id, &info)) != 0)
@@ -557,55 +526,9 @@ evaluate_print(struct storage *st, int64_t eval_id, FILE *out)
     fprintf(out, "%-28s %-30s %-12s %5s %5s %5s %5s %7s %7s  %s\n", "rule",
             "metric", "target", "scope", "meet", "fail", "undet", "share",
             "needed", "verdict");
-    if (sqlite3_prepare_v2(db, "SELECT rule, metric, op, threshold, "
-                           "in_scope, meeting, failing, undetermined, "
-                           "share_num, share_den, req_num, req_den, verdict "
-                           "FROM evaluation_rule WHERE eval_id = ?1 ORDER BY "
-                           "seq", -1, &s, NULL) != SQLITE_OK)
-        return -EIO;
-    sqlite3_bind_int64(s, 1, eval_id);
-    while (sqlite3_step(s) == SQLITE_ROW) {
-        snprintf(cond, sizeof(cond), "%s %s",
-                 (const char *)sqlite3_column_text(s, 2),
-                 (const char *)sqlite3_column_text(s, 3));
-        share_text(sqlite3_column_int64(s, 8), sqlite3_column_int64(s, 9),
-                   share, sizeof(share));
-        share_text(sqlite3_column_int64(s, 10), sqlite3_column_int64(s, 11),
-                   req, sizeof(req));
-        fprintf(out, "%-28s %-30s %-12s %5d %5d %5d %5d %7s %7s  %s\n",
-                (const char *)sqlite3_column_text(s, 0),
-                (const char *)sqlite3_column_text(s, 1), cond,
-                sqlite3_column_int(s, 4), sqlite3_column_int(s, 5),
-                sqlite3_column_int(s, 6), sqlite3_column_int(s, 7), share,
-                req, (const char *)sqlite3_column_text(s, 12));
-    }
-    sqlite3_finalize(s);
+    if ((rc = storage_eval_each_rule(st, eval_id, print_rule, out)) != 0)
+        return rc;
     fprintf(out, "\n%-10s %-28s %-30s %10s %-17s %9s %6s\n", "school",
             "rule", "metric", "value", "status", "days", "compl%");
-    if (sqlite3_prepare_v2(db, "SELECT es.school, es.rule, es.metric, "
-                           "es.value, es.status, es.days, es.school_days, "
-                           "es.completeness, es.name FROM evaluation_school "
-                           "es JOIN evaluation_rule er ON er.eval_id = "
-                           "es.eval_id AND er.rule = es.rule WHERE "
-                           "es.eval_id = ?1 ORDER BY es.district, es.school, "
-                           "er.seq", -1, &s, NULL) != SQLITE_OK)
-        return -EIO;
-    sqlite3_bind_int64(s, 1, eval_id);
-    while (sqlite3_step(s) == SQLITE_ROW) {
-        char days[24];
-
-        snprintf(days, sizeof(days), "%d/%d", sqlite3_column_int(s, 5),
-                 sqlite3_column_int(s, 6));
-        fprintf(out, "%-10s %-28s %-30s %10s %-17s %9s %6s  %s\n",
-                (const char *)sqlite3_column_text(s, 0),
-                (const char *)sqlite3_column_text(s, 1),
-                (const char *)sqlite3_column_text(s, 2),
-                sqlite3_column_type(s, 3) == SQLITE_NULL
-                    ? "-" : (const char *)sqlite3_column_text(s, 3),
-                (const char *)sqlite3_column_text(s, 4), days,
-                (const char *)sqlite3_column_text(s, 7),
-                (const char *)sqlite3_column_text(s, 8));
-    }
-    sqlite3_finalize(s);
-    return 0;
+    return storage_eval_each_school_row(st, eval_id, print_school, out);
 }

@@ -1,19 +1,18 @@
-/* metrics: see metrics.h. One pass over the school's raw class minutes of
- * the period, in minute order, filtered to school hours in C (the calendar
- * is not SQL); per-day and per-class state lives in small arrays sized by
- * the period. Raw rows are read directly: per-day rollups would make
- * annual reports cheaper and are the next step (docs/COMPLIANCE.md). */
+/* metrics: see metrics.h. The store (storage_eval.h) hands over rows;
+ * every figure is computed here. Days with current rollups are read from
+ * them, the others in one pass over the school's raw class minutes, in
+ * minute order, filtered to school hours in C (the calendar is not the
+ * store's business); per-day and per-class state lives in small arrays
+ * sized by the period. */
 #include <errno.h>
 #include <fnmatch.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
-#include <sqlite3.h>
-
 #include "log.h"
 #include "metrics.h"
-#include "storage.h"
+#include "storage_eval.h"
 
 /* ------------------------------------------------------------------ */
 /* exact fractions                                                     */
@@ -155,7 +154,7 @@ struct work {
     unsigned char *minute_traffic;  /* bitmap: WAN traffic that minute */
     int64_t *peak_cr, *peak_so;     /* daily peak concurrent devices */
     struct cls *classes;
-    int nclasses;
+    int nclasses, capclasses;
     unsigned char *active;          /* [nclasses * ndays] */
     unsigned char *rolled;          /* [ndays]: up-to-date rollup exists */
     int64_t raw_from, raw_to;       /* raw rows needed only in here */
@@ -217,83 +216,56 @@ getbit(const unsigned char *b, int64_t i)
 }
 
 static int
-load_school(sqlite3 *db, const char *code, struct metrics_school *out)
+load_school(struct storage *st, const char *code, struct metrics_school *out)
 {
-    sqlite3_stmt *s;
+    struct storage_eval_school r;
     int rc;
 
-    if (sqlite3_prepare_v2(db,
-                           "SELECT name, district, region, type, students, "
-                           "teachers, classes, contracted_kbps, "
-                           "declared_student_computers, "
-                           "declared_teacher_computers FROM schools WHERE "
-                           "code = ?1",
-                           -1, &s, NULL) != SQLITE_OK)
-        return -EIO;
-    sqlite3_bind_text(s, 1, code, -1, SQLITE_STATIC);
-    rc = sqlite3_step(s);
-    if (rc == SQLITE_ROW) {
-        snprintf(out->code, sizeof(out->code), "%s", code);
-        snprintf(out->name, sizeof(out->name), "%s",
-                 (const char *)sqlite3_column_text(s, 0));
-        snprintf(out->district, sizeof(out->district), "%s",
-                 (const char *)sqlite3_column_text(s, 1));
-        snprintf(out->region, sizeof(out->region), "%s",
-                 (const char *)sqlite3_column_text(s, 2));
-        snprintf(out->type, sizeof(out->type), "%s",
-                 (const char *)sqlite3_column_text(s, 3));
-        out->students = sqlite3_column_int64(s, 4);
-        out->teachers = sqlite3_column_int64(s, 5);
-        out->classes = sqlite3_column_int64(s, 6);
-#define OPT(i) (sqlite3_column_type(s, (i)) == SQLITE_NULL \
-                    ? -1 : sqlite3_column_int64(s, (i)))
-        out->contracted_kbps = OPT(7);
-        out->declared_student_computers = OPT(8);
-        out->declared_teacher_computers = OPT(9);
-#undef OPT
-    }
-    sqlite3_finalize(s);
-    if (rc == SQLITE_ROW)
-        return 0;
-    return rc == SQLITE_DONE ? -ENOENT : -EIO;
+    if ((rc = storage_eval_school_get(st, code, &r)) != 0)
+        return rc;
+    snprintf(out->code, sizeof(out->code), "%s", code);
+    snprintf(out->name, sizeof(out->name), "%s", r.name);
+    snprintf(out->district, sizeof(out->district), "%s", r.district);
+    snprintf(out->region, sizeof(out->region), "%s", r.region);
+    snprintf(out->type, sizeof(out->type), "%s", r.type);
+    out->students = r.students;
+    out->teachers = r.teachers;
+    out->classes = r.classes;
+    out->contracted_kbps = r.contracted_kbps;
+    out->declared_student_computers = r.declared_student_computers;
+    out->declared_teacher_computers = r.declared_teacher_computers;
+    return 0;
 }
 
 static int
-load_classes(sqlite3 *db, const char *code, struct work *w)
+add_class(void *arg, const char *id, const char *k)
 {
-    sqlite3_stmt *s;
+    struct work *w = arg;
     struct cls *n;
-    int cap = 0;
-    const char *k;
 
-    if (sqlite3_prepare_v2(db, "SELECT class, kind FROM classes WHERE "
-                           "school = ?1 ORDER BY class", -1, &s, NULL) !=
-        SQLITE_OK)
-        return -EIO;
-    sqlite3_bind_text(s, 1, code, -1, SQLITE_STATIC);
-    while (sqlite3_step(s) == SQLITE_ROW) {
-        if (w->nclasses == cap) {
-            cap = cap ? cap * 2 : 32;
-            n = realloc(w->classes, (size_t)cap * sizeof(*n));
-            if (n == NULL) {
-                sqlite3_finalize(s);
-                return -ENOMEM;
-            }
-            w->classes = n;
-        }
-        snprintf(w->classes[w->nclasses].id, sizeof(w->classes[0].id), "%s",
-                 (const char *)sqlite3_column_text(s, 0));
-        k = (const char *)sqlite3_column_text(s, 1);
-        w->classes[w->nclasses].kind =
-            strcmp(k, "classroom") == 0       ? K_CLASSROOM
-            : strcmp(k, "computer_room") == 0 ? K_COMPUTER_ROOM
-            : strcmp(k, "staff_office") == 0  ? K_STAFF_OFFICE
-                                              : K_OTHER;
-        w->nclasses++;
+    if (w->nclasses == w->capclasses) {
+        w->capclasses = w->capclasses ? w->capclasses * 2 : 32;
+        n = realloc(w->classes, (size_t)w->capclasses * sizeof(*n));
+        if (n == NULL)
+            return -ENOMEM;
+        w->classes = n;
     }
-    sqlite3_finalize(s);
-    /* ORDER BY uses SQLite's BINARY collation = strcmp order. */
+    snprintf(w->classes[w->nclasses].id, sizeof(w->classes[0].id), "%s", id);
+    w->classes[w->nclasses].kind =
+        strcmp(k, "classroom") == 0       ? K_CLASSROOM
+        : strcmp(k, "computer_room") == 0 ? K_COMPUTER_ROOM
+        : strcmp(k, "staff_office") == 0  ? K_STAFF_OFFICE
+                                          : K_OTHER;
+    w->nclasses++;
     return 0;
+}
+
+/* The store hands classes over in byte order, the order find_class's
+ * bsearch needs. */
+static int
+load_classes(struct storage *st, const char *code, struct work *w)
+{
+    return storage_eval_each_class(st, code, add_class, w);
 }
 
 static int
@@ -325,109 +297,91 @@ close_minute(struct work *w, int di, int64_t cr, int64_t so, uint64_t agg)
         w->agg_peak_bps = agg;
 }
 
-static int
-scan_class_minutes(sqlite3 *db, const char *code, struct work *w)
-{
-    sqlite3_stmt *s;
-    int64_t t, cur = -1, idx, cr = 0, so = 0;
-    uint64_t agg = 0, bytes_down, peak, bytes;
-    int di = -1, cdi = -1, ci, rc, kind;
-    int64_t devices;
-
-    if (sqlite3_prepare_v2(db,
-                           "SELECT minute, class, bytes_down, bytes_up, "
-                           "peak_down_bps, devices FROM class_minute WHERE "
-                           "school = ?1 AND minute >= ?2 AND minute < ?3 "
-                           "ORDER BY minute",
-                           -1, &s, NULL) != SQLITE_OK)
-        return -EIO;
-    sqlite3_bind_text(s, 1, code, -1, SQLITE_STATIC);
-    sqlite3_bind_int64(s, 2, w->raw_from);
-    sqlite3_bind_int64(s, 3, w->raw_to);
-    while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-        t = sqlite3_column_int64(s, 0);
-        idx = slot(w, t, &di);
-        if (idx < 0 || w->rolled[di])
-            continue;
-        if (t != cur) {
-            close_minute(w, cdi, cr, so, agg);
-            cur = t;
-            cdi = di;
-            cr = so = 0;
-            agg = 0;
-        }
-        setbit(w->minute_seen, idx);
-        bytes_down = (uint64_t)sqlite3_column_int64(s, 2);
-        bytes = bytes_down + (uint64_t)sqlite3_column_int64(s, 3);
-        if (bytes > 0)
-            setbit(w->minute_traffic, idx);
-        peak = (uint64_t)sqlite3_column_int64(s, 4);
-        devices = sqlite3_column_int64(s, 5);
-        if (add_rate(w, bytes_down * 8 / 60) != 0) {
-            sqlite3_finalize(s);
-            return -ENOMEM;
-        }
-        if (peak > w->peak_bps)
-            w->peak_bps = peak;
-        agg += peak;
-        ci = find_class(w, (const char *)sqlite3_column_text(s, 1));
-        if (ci < 0)
-            continue;       /* a class the registry does not list */
-        kind = w->classes[ci].kind;
-        if (devices > 0)
-            w->active[(size_t)ci * (size_t)w->ndays + (size_t)di] = 1;
-        if (kind == K_COMPUTER_ROOM)
-            cr += devices;
-        else if (kind == K_STAFF_OFFICE)
-            so += devices;
-    }
-    close_minute(w, cdi, cr, so, agg);
-    sqlite3_finalize(s);
-    return rc == SQLITE_DONE ? 0 : -EIO;
-}
+/* State of the walk over class minutes: the minute being summed. */
+struct minute_scan {
+    struct work *w;
+    int64_t cur;            /* minute being summed, -1: none yet */
+    int cdi;                /* its day index */
+    int64_t cr, so;         /* its computer-room, staff-office devices */
+    uint64_t agg;           /* its sum of class peaks */
+};
 
 static int
-scan_capture_minutes(sqlite3 *db, const char *code, struct work *w)
+class_minute_row(void *arg, const struct storage_eval_class_minute *r)
 {
-    sqlite3_stmt *s;
+    struct minute_scan *ms = arg;
+    struct work *w = ms->w;
     int64_t idx;
-    int di, rc;
+    int di = -1, ci, kind;
 
-    if (sqlite3_prepare_v2(db,
-                           "SELECT minute, max(egress_bytes) FROM "
-                           "capture_minute WHERE school = ?1 AND minute >= "
-                           "?2 AND minute < ?3 GROUP BY minute",
-                           -1, &s, NULL) != SQLITE_OK)
-        return -EIO;
-    sqlite3_bind_text(s, 1, code, -1, SQLITE_STATIC);
-    sqlite3_bind_int64(s, 2, w->raw_from);
-    sqlite3_bind_int64(s, 3, w->raw_to);
-    while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-        idx = slot(w, sqlite3_column_int64(s, 0), &di);
-        if (idx < 0 || w->rolled[di])
-            continue;
-        setbit(w->minute_seen, idx);
-        if (sqlite3_column_int64(s, 1) > 0)
-            setbit(w->minute_traffic, idx);
+    idx = slot(w, r->minute, &di);
+    if (idx < 0 || w->rolled[di])
+        return 0;
+    if (r->minute != ms->cur) {
+        close_minute(w, ms->cdi, ms->cr, ms->so, ms->agg);
+        ms->cur = r->minute;
+        ms->cdi = di;
+        ms->cr = ms->so = 0;
+        ms->agg = 0;
     }
-    sqlite3_finalize(s);
-    return rc == SQLITE_DONE ? 0 : -EIO;
+    setbit(w->minute_seen, idx);
+    if (r->bytes_down + r->bytes_up > 0)
+        setbit(w->minute_traffic, idx);
+    if (add_rate(w, r->bytes_down * 8 / 60) != 0)
+        return -ENOMEM;
+    if (r->peak_down_bps > w->peak_bps)
+        w->peak_bps = r->peak_down_bps;
+    ms->agg += r->peak_down_bps;
+    ci = find_class(w, r->class_id);
+    if (ci < 0)
+        return 0;           /* a class the registry does not list */
+    kind = w->classes[ci].kind;
+    if (r->devices > 0)
+        w->active[(size_t)ci * (size_t)w->ndays + (size_t)di] = 1;
+    if (kind == K_COMPUTER_ROOM)
+        ms->cr += r->devices;
+    else if (kind == K_STAFF_OFFICE)
+        ms->so += r->devices;
+    return 0;
 }
 
 static int
-table_exists(sqlite3 *db, const char *name)
+scan_class_minutes(struct storage *st, const char *code, struct work *w)
 {
-    sqlite3_stmt *s;
-    int r = 0;
+    struct minute_scan ms = { .w = w, .cur = -1, .cdi = -1 };
+    int rc;
 
-    if (sqlite3_prepare_v2(db, "SELECT 1 FROM sqlite_master WHERE type = "
-                           "'table' AND name = ?1", -1, &s, NULL) !=
-        SQLITE_OK)
+    rc = storage_eval_each_class_minute(st, code, w->raw_from, w->raw_to,
+                                        class_minute_row, &ms);
+    if (rc != 0)
+        return rc;
+    close_minute(w, ms.cdi, ms.cr, ms.so, ms.agg);
+    return 0;
+}
+
+/* One row per capture source: a minute is seen when any source reported
+ * it, and had traffic when any source saw egress bytes. */
+static int
+capture_minute_row(void *arg, int64_t minute, int64_t egress_bytes)
+{
+    struct work *w = arg;
+    int64_t idx;
+    int di;
+
+    idx = slot(w, minute, &di);
+    if (idx < 0 || w->rolled[di])
         return 0;
-    sqlite3_bind_text(s, 1, name, -1, SQLITE_STATIC);
-    r = sqlite3_step(s) == SQLITE_ROW;
-    sqlite3_finalize(s);
-    return r;
+    setbit(w->minute_seen, idx);
+    if (egress_bytes > 0)
+        setbit(w->minute_traffic, idx);
+    return 0;
+}
+
+static int
+scan_capture_minutes(struct storage *st, const char *code, struct work *w)
+{
+    return storage_eval_each_capture_minute(st, code, w->raw_from, w->raw_to,
+                                            capture_minute_row, w);
 }
 
 /* Marks the days whose rollups are complete and current: a school_day
@@ -435,47 +389,43 @@ table_exists(sqlite3 *db, const char *name)
  * read from the rollups (DESIGN: annual reports never scan raw minutes);
  * only the others are read raw, over [raw_from, raw_to). */
 static int
-mark_rolled(sqlite3 *db, const char *code, struct work *w)
+rolled_day(void *arg, const struct storage_eval_school_day *r)
 {
-    sqlite3_stmt *s;
+    struct work *w = arg;
+
+    w->rolled[r->day - w->day0] = 1;
+    return 0;
+}
+
+static int
+dirty_hour(void *arg, int64_t h)
+{
+    struct work *w = arg;
+    int64_t d;
+
+    for (d = calendar_day(w->cal, h); d <= calendar_day(w->cal, h + 3599);
+         d++)
+        if (d - w->day0 >= 0 && d - w->day0 < w->ndays)
+            w->rolled[d - w->day0] = 0;
+    return 0;
+}
+
+static int
+mark_rolled(struct storage *st, const char *code, struct work *w)
+{
     int64_t d, first = -1, last = -1;
     int rc;
 
     w->raw_from = w->from;
     w->raw_to = w->to;
-    if (!table_exists(db, "school_day") || !table_exists(db, "class_day") ||
-        !table_exists(db, "rollup_dirty"))
+    if (!storage_eval_has(st, STORAGE_EVAL_ROLLUPS))
         return 0;
-    if (sqlite3_prepare_v2(db, "SELECT day FROM school_day WHERE school = "
-                           "?1 AND day >= ?2 AND day < ?3", -1, &s, NULL) !=
-        SQLITE_OK)
-        return -EIO;
-    sqlite3_bind_text(s, 1, code, -1, SQLITE_STATIC);
-    sqlite3_bind_int64(s, 2, w->day0);
-    sqlite3_bind_int64(s, 3, w->day0 + w->ndays);
-    while ((rc = sqlite3_step(s)) == SQLITE_ROW)
-        w->rolled[sqlite3_column_int64(s, 0) - w->day0] = 1;
-    sqlite3_finalize(s);
-    if (rc != SQLITE_DONE)
-        return -EIO;
-    if (sqlite3_prepare_v2(db, "SELECT hour FROM rollup_dirty WHERE school "
-                           "= ?1 AND hour >= ?2 AND hour < ?3", -1, &s,
-                           NULL) != SQLITE_OK)
-        return -EIO;
-    sqlite3_bind_text(s, 1, code, -1, SQLITE_STATIC);
-    sqlite3_bind_int64(s, 2, w->from - 3600);
-    sqlite3_bind_int64(s, 3, w->to);
-    while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-        int64_t h = sqlite3_column_int64(s, 0);
-
-        for (d = calendar_day(w->cal, h); d <= calendar_day(w->cal, h + 3599);
-             d++)
-            if (d - w->day0 >= 0 && d - w->day0 < w->ndays)
-                w->rolled[d - w->day0] = 0;
-    }
-    sqlite3_finalize(s);
-    if (rc != SQLITE_DONE)
-        return -EIO;
+    if ((rc = storage_eval_each_school_day(st, code, w->day0,
+                                           w->day0 + w->ndays, rolled_day,
+                                           w)) != 0 ||
+        (rc = storage_eval_each_dirty_hour(st, code, w->from - 3600, w->to,
+                                           dirty_hour, w)) != 0)
+        return rc;
     for (d = 0; d < w->ndays; d++) {
         if (w->rolled[d] || !w->school_day[d])
             continue;
@@ -496,6 +446,103 @@ mark_rolled(sqlite3 *db, const char *code, struct work *w)
     return 0;
 }
 
+/* State of the walks over the rollups. */
+struct rollup_scan {
+    struct work *w;
+    unsigned char *has;
+    struct metrics_evidence *ev;
+    int64_t *traffic;
+    int64_t hour;           /* class_hour: the hour being summed, or -1 */
+    int64_t hour_bytes;     /* its bytes, all classes */
+    int64_t hour_minutes;   /* its highest class minutes */
+};
+
+static int
+rollup_school_day(void *arg, const struct storage_eval_school_day *r)
+{
+    struct rollup_scan *rs = arg;
+    struct work *w = rs->w;
+    int64_t minutes = r->minutes_with_data, end;
+    int d = (int)(r->day - w->day0);
+
+    if (!w->rolled[d] || !w->school_day[d] || minutes <= 0)
+        return 0;
+    if (minutes > w->mpd)
+        minutes = w->mpd;
+    rs->has[d] = 2;                 /* 2: from rollups */
+    rs->ev->minutes_with_data += minutes;
+    if (r->sum_class_peak_down_bps > w->agg_peak_bps)
+        w->agg_peak_bps = r->sum_class_peak_down_bps;
+    /* Latest day with data: its school hours' end, at most. */
+    end = calendar_day_start(w->cal, r->day) + (int64_t)w->cal->end_min * 60 -
+          60;
+    if (end > rs->ev->last_data)
+        rs->ev->last_data = end;
+    return 0;
+}
+
+/* An hour of a rollup day that moved bytes counts its minutes with rows
+ * (the highest of its classes), within school hours. */
+static void
+close_hour(struct rollup_scan *rs)
+{
+    struct work *w = rs->w;
+    int64_t t, in = 0;
+
+    if (rs->hour < 0 || rs->hour_bytes <= 0)
+        return;
+    for (t = rs->hour; t < rs->hour + 3600; t += 60) {
+        int di;
+
+        if (slot(w, t, &di) >= 0 && rs->has[di] == 2)
+            in++;
+    }
+    *rs->traffic += rs->hour_minutes < in ? rs->hour_minutes : in;
+}
+
+static int
+rollup_class_hour(void *arg, const struct storage_eval_class_hour *r)
+{
+    struct rollup_scan *rs = arg;
+
+    if (r->hour != rs->hour) {
+        close_hour(rs);
+        rs->hour = r->hour;
+        rs->hour_bytes = 0;
+        rs->hour_minutes = r->minutes;
+    }
+    rs->hour_bytes += (int64_t)r->bytes_up + (int64_t)r->bytes_down;
+    if (r->minutes > rs->hour_minutes)
+        rs->hour_minutes = r->minutes;
+    return 0;
+}
+
+static int
+rollup_class_day(void *arg, const struct storage_eval_class_day *r)
+{
+    struct rollup_scan *rs = arg;
+    struct work *w = rs->w;
+    int d = (int)(r->day - w->day0), ci;
+
+    if (rs->has[d] != 2)
+        return 0;
+    /* A day's p95 stands in for its minutes in the period's p95. */
+    if (add_rate(w, r->p95_down_bps) != 0)
+        return -ENOMEM;
+    if (r->peak_down_bps > w->peak_bps)
+        w->peak_bps = r->peak_down_bps;
+    ci = find_class(w, r->class_id);
+    if (ci < 0)
+        return 0;
+    if (r->max_devices > 0)
+        w->active[(size_t)ci * (size_t)w->ndays + (size_t)d] = 1;
+    if (w->classes[ci].kind == K_COMPUTER_ROOM)
+        w->peak_cr[d] += r->max_devices;
+    else if (w->classes[ci].kind == K_STAFF_OFFICE)
+        w->peak_so[d] += r->max_devices;
+    return 0;
+}
+
 /* Fills the rolled days (mark_rolled) from the rollups (class_day,
  * school_day, class_hour; collector/rollup.c), marking them in has[]. What a rollup
  * cannot give exactly is approximated and said so in docs/COMPLIANCE.md:
@@ -503,112 +550,27 @@ mark_rolled(sqlite3 *db, const char *code, struct work *w)
  * each class's daily maximum, minutes with traffic are counted to the
  * hour (class_hour), and a day's p95 stands for its minutes. */
 static int
-scan_rollups(sqlite3 *db, const char *code, struct work *w,
+scan_rollups(struct storage *st, const char *code, struct work *w,
              unsigned char *has, struct metrics_evidence *ev,
              int64_t *traffic)
 {
-    sqlite3_stmt *s = NULL;
-    int64_t day, minutes;
-    int d, ci, rc;
+    struct rollup_scan rs = { .w = w, .has = has, .ev = ev,
+                              .traffic = traffic, .hour = -1 };
+    int rc;
 
-    if (!table_exists(db, "school_day") || !table_exists(db, "class_day"))
+    if (!storage_eval_has(st, STORAGE_EVAL_ROLLUPS))
         return 0;
-    if (sqlite3_prepare_v2(db,
-                           "SELECT sd.day, sd.minutes_with_data, 0, "
-                           "sd.sum_class_peak_down_bps FROM school_day sd "
-                           "WHERE sd.school = ?1 AND sd.day >= ?2 AND "
-                           "sd.day < ?3",
-                           -1, &s, NULL) != SQLITE_OK)
-        return -EIO;
-    sqlite3_bind_text(s, 1, code, -1, SQLITE_STATIC);
-    sqlite3_bind_int64(s, 2, w->day0);
-    sqlite3_bind_int64(s, 3, w->day0 + w->ndays);
-    while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-        day = sqlite3_column_int64(s, 0);
-        d = (int)(day - w->day0);
-        minutes = sqlite3_column_int64(s, 1);
-        if (!w->rolled[d] || !w->school_day[d] || minutes <= 0)
-            continue;
-        if (minutes > w->mpd)
-            minutes = w->mpd;
-        has[d] = 2;                 /* 2: from rollups */
-        ev->minutes_with_data += minutes;
-        if ((uint64_t)sqlite3_column_int64(s, 3) > w->agg_peak_bps)
-            w->agg_peak_bps = (uint64_t)sqlite3_column_int64(s, 3);
-        /* Latest day with data: its school hours' end, at most. */
-        if (calendar_day_start(w->cal, day) + (int64_t)w->cal->end_min * 60 -
-                60 > ev->last_data)
-            ev->last_data = calendar_day_start(w->cal, day) +
-                            (int64_t)w->cal->end_min * 60 - 60;
-    }
-    sqlite3_finalize(s);
-    if (rc != SQLITE_DONE)
-        return -EIO;
-    /* Minutes with traffic, to the hour: an hour of a rollup day that
-     * moved bytes counts its minutes with rows (within school hours). */
-    if (table_exists(db, "class_hour")) {
-        if (sqlite3_prepare_v2(db,
-                               "SELECT hour, sum(bytes_up + bytes_down), "
-                               "max(minutes) FROM class_hour WHERE school = "
-                               "?1 AND hour >= ?2 AND hour < ?3 GROUP BY "
-                               "hour",
-                               -1, &s, NULL) != SQLITE_OK)
-            return -EIO;
-        sqlite3_bind_text(s, 1, code, -1, SQLITE_STATIC);
-        sqlite3_bind_int64(s, 2, w->from - 3600);
-        sqlite3_bind_int64(s, 3, w->to);
-        while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-            int64_t h = sqlite3_column_int64(s, 0), t, in = 0;
-
-            if (sqlite3_column_int64(s, 1) <= 0)
-                continue;
-            for (t = h; t < h + 3600; t += 60) {
-                int di;
-
-                if (slot(w, t, &di) >= 0 && has[di] == 2)
-                    in++;
-            }
-            minutes = sqlite3_column_int64(s, 2);
-            *traffic += minutes < in ? minutes : in;
-        }
-        sqlite3_finalize(s);
-        if (rc != SQLITE_DONE)
-            return -EIO;
-    }
-    if (sqlite3_prepare_v2(db,
-                           "SELECT class, day, max_devices, p95_down_bps, "
-                           "peak_down_bps FROM class_day WHERE school = ?1 "
-                           "AND day >= ?2 AND day < ?3",
-                           -1, &s, NULL) != SQLITE_OK)
-        return -EIO;
-    sqlite3_bind_text(s, 1, code, -1, SQLITE_STATIC);
-    sqlite3_bind_int64(s, 2, w->day0);
-    sqlite3_bind_int64(s, 3, w->day0 + w->ndays);
-    while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-        int64_t dev = sqlite3_column_int64(s, 2);
-
-        d = (int)(sqlite3_column_int64(s, 1) - w->day0);
-        if (has[d] != 2)
-            continue;
-        /* A day's p95 stands in for its minutes in the period's p95. */
-        if (add_rate(w, (uint64_t)sqlite3_column_int64(s, 3)) != 0) {
-            sqlite3_finalize(s);
-            return -ENOMEM;
-        }
-        if ((uint64_t)sqlite3_column_int64(s, 4) > w->peak_bps)
-            w->peak_bps = (uint64_t)sqlite3_column_int64(s, 4);
-        ci = find_class(w, (const char *)sqlite3_column_text(s, 0));
-        if (ci < 0)
-            continue;
-        if (dev > 0)
-            w->active[(size_t)ci * (size_t)w->ndays + (size_t)d] = 1;
-        if (w->classes[ci].kind == K_COMPUTER_ROOM)
-            w->peak_cr[d] += dev;
-        else if (w->classes[ci].kind == K_STAFF_OFFICE)
-            w->peak_so[d] += dev;
-    }
-    sqlite3_finalize(s);
-    return rc == SQLITE_DONE ? 0 : -EIO;
+    if ((rc = storage_eval_each_school_day(st, code, w->day0,
+                                           w->day0 + w->ndays,
+                                           rollup_school_day, &rs)) != 0)
+        return rc;
+    /* Minutes with traffic, to the hour. */
+    if ((rc = storage_eval_each_class_hour(st, code, w->from - 3600, w->to,
+                                           rollup_class_hour, &rs)) != 0)
+        return rc;
+    close_hour(&rs);
+    return storage_eval_each_class_day(st, code, w->day0, w->day0 + w->ndays,
+                                       rollup_class_day, &rs);
 }
 
 static int
@@ -706,73 +668,72 @@ per_computer(struct work *w, const unsigned char *has, int kind,
  * under cal are ignored. Coverage = covered / known required areas summed
  * over the days; full coverage = full on >= 80% of the days where it is
  * known; access = the lowest daily access speed. */
+struct wifi_scan {
+    const struct calendar *cal;
+    int64_t from;
+    int64_t covered, known, access;
+    int days, full_known, full;
+};
+
 static int
-wifi_metrics(sqlite3 *db, const char *code, const struct calendar *cal,
+wifi_day_row(void *arg, const struct storage_eval_wifi_day *r)
+{
+    struct wifi_scan *ws = arg;
+
+    /* The middle of the day names it whatever its start's offset. */
+    if (!calendar_is_school_day(ws->cal, calendar_day(ws->cal,
+                                                      r->day + 43200)) ||
+        r->day + 43200 < ws->from)
+        return 0;
+    ws->days++;
+    if (r->required_areas - r->unknown_areas > 0) {
+        ws->covered += r->covered_areas;
+        ws->known += r->required_areas - r->unknown_areas;
+    }
+    if (r->full_known) {
+        ws->full_known++;
+        ws->full += r->full_coverage == 1;
+    }
+    if (r->access_known && r->access_mbps > 0 &&
+        (ws->access < 0 || r->access_mbps < ws->access))
+        ws->access = r->access_mbps;
+    return 0;
+}
+
+static int
+wifi_metrics(struct storage *st, const char *code, const struct calendar *cal,
              int64_t from, int64_t to, struct metrics_school *out)
 {
-    sqlite3_stmt *s;
-    int64_t covered = 0, known = 0, access = -1;
-    int days = 0, full_known = 0, full = 0, rc;
+    struct wifi_scan ws = { .cal = cal, .from = from, .access = -1 };
+    int rc;
 
-    if (!table_exists(db, "wifi_day"))
+    if (!storage_eval_has(st, STORAGE_EVAL_WIFI))
         return 0;
-    if (sqlite3_prepare_v2(db,
-                           "SELECT day, required_areas, covered_areas, "
-                           "unknown_areas, full_coverage, access_mbps FROM "
-                           "wifi_day WHERE school = ?1 AND day >= ?2 AND "
-                           "day < ?3 ORDER BY day",
-                           -1, &s, NULL) != SQLITE_OK)
-        return -EIO;
-    sqlite3_bind_text(s, 1, code, -1, SQLITE_STATIC);
     /* Rows are keyed by the local day's start, which may precede from. */
-    sqlite3_bind_int64(s, 2, from - 86399);
-    sqlite3_bind_int64(s, 3, to);
-    while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-        int64_t day = sqlite3_column_int64(s, 0);
-        int64_t req = sqlite3_column_int64(s, 1);
-        int64_t unk = sqlite3_column_int64(s, 3);
-
-        /* The middle of the day names it whatever its start's offset. */
-        if (!calendar_is_school_day(cal, calendar_day(cal, day + 43200)) ||
-            day + 43200 < from)
-            continue;
-        days++;
-        if (req - unk > 0) {
-            covered += sqlite3_column_int64(s, 2);
-            known += req - unk;
-        }
-        if (sqlite3_column_type(s, 4) != SQLITE_NULL) {
-            full_known++;
-            full += sqlite3_column_int(s, 4) == 1;
-        }
-        if (sqlite3_column_type(s, 5) != SQLITE_NULL &&
-            sqlite3_column_int64(s, 5) > 0 &&
-            (access < 0 || sqlite3_column_int64(s, 5) < access))
-            access = sqlite3_column_int64(s, 5);
-    }
-    sqlite3_finalize(s);
-    if (rc != SQLITE_DONE)
-        return -EIO;
-    if (known > 0) {
-        set_value(&out->m[M_WIFI_COVERAGE_PCT], 100 * covered, known, "snmp");
+    if ((rc = storage_eval_each_wifi_day(st, code, from - 86399, to,
+                                         wifi_day_row, &ws)) != 0)
+        return rc;
+    if (ws.known > 0) {
+        set_value(&out->m[M_WIFI_COVERAGE_PCT], 100 * ws.covered, ws.known,
+                  "snmp");
         snprintf(out->m[M_WIFI_COVERAGE_PCT].note, sizeof(out->m[0].note),
                  "%lld of %lld known required area-days covered (%d days)",
-                 (long long)covered, (long long)known, days);
-    } else if (days > 0) {
+                 (long long)ws.covered, (long long)ws.known, ws.days);
+    } else if (ws.days > 0) {
         snprintf(out->m[M_WIFI_COVERAGE_PCT].note, sizeof(out->m[0].note),
-                 "no required area with known state on %d days", days);
+                 "no required area with known state on %d days", ws.days);
     }
-    if (full_known > 0) {
+    if (ws.full_known > 0) {
         set_value(&out->m[M_WIFI_FULL_COVERAGE],
-                  full * 5 >= full_known * 4 ? 1 : 0, 1, "snmp");
+                  ws.full * 5 >= ws.full_known * 4 ? 1 : 0, 1, "snmp");
         snprintf(out->m[M_WIFI_FULL_COVERAGE].note, sizeof(out->m[0].note),
                  "full coverage on %d of %d days with known state (80%% "
-                 "needed)", full, full_known);
+                 "needed)", ws.full, ws.full_known);
     }
-    if (access > 0) {
-        set_value(&out->m[M_WIFI_ACCESS], access, 1, "snmp");
+    if (ws.access > 0) {
+        set_value(&out->m[M_WIFI_ACCESS], ws.access, 1, "snmp");
         snprintf(out->m[M_WIFI_ACCESS].note, sizeof(out->m[0].note),
-                 "lowest AP speed reported over %d days", days);
+                 "lowest AP speed reported over %d days", ws.days);
     }
     return 0;
 }
@@ -791,148 +752,196 @@ glob_match(const char *pattern, const char *s)
     return s != NULL && fnmatch(pattern, s, 0) == 0;
 }
 
-/* Lowest reported speed (SNMP ifHighSpeed) per role over the school-hour
- * polls of the period, of the interfaces the registry's links table names.
- * min[role] is -1 when nothing matched. */
+#define MAX_LINKS 64
+
+struct link_scan {
+    const struct calendar *cal;
+    struct link links[MAX_LINKS];
+    int n;
+    int64_t *min;
+    int *nmatch;
+};
+
 static int
-link_speeds(sqlite3 *db, const char *code, const struct calendar *cal,
-            int64_t from, int64_t to, int64_t min[R_COUNT], int nmatch[R_COUNT])
+link_row(void *arg, const struct storage_eval_link *l)
 {
     static const char *roles[R_COUNT] = { "wan", "uplink", "class_access",
                                           "backbone" };
-    struct link links[64];
-    sqlite3_stmt *s;
-    int n = 0, i, r, rc;
+    struct link_scan *ls = arg;
+    int r;
+
+    for (r = 0; r < R_COUNT; r++)
+        if (strcmp(l->role, roles[r]) == 0)
+            break;
+    if (r == R_COUNT)
+        return 0;
+    ls->links[ls->n].role = r;
+    snprintf(ls->links[ls->n].target, sizeof(ls->links[0].target), "%s",
+             l->target);
+    snprintf(ls->links[ls->n].iface, sizeof(ls->links[0].iface), "%s",
+             l->iface);
+    ls->n++;
+    return ls->n < MAX_LINKS ? 0 : 1;   /* 1: enough, stop */
+}
+
+static int
+if_poll_row(void *arg, const struct storage_eval_if_poll *p)
+{
+    struct link_scan *ls = arg;
+    int i, r;
+
+    /* A port that is down has no speed worth judging (2 = down). */
+    if (p->speed_mbps <= 0 || !calendar_in_school_hours(ls->cal, p->ts) ||
+        p->oper == 2)
+        return 0;
+    for (i = 0; i < ls->n; i++) {
+        if (!glob_match(ls->links[i].target, p->target) ||
+            !(glob_match(ls->links[i].iface, p->name) ||
+              glob_match(ls->links[i].iface, p->alias)))
+            continue;
+        r = ls->links[i].role;
+        ls->nmatch[r]++;
+        if (ls->min[r] < 0 || p->speed_mbps < ls->min[r])
+            ls->min[r] = p->speed_mbps;
+    }
+    return 0;
+}
+
+/* Lowest reported speed (SNMP ifHighSpeed) per role over the school-hour
+ * polls of the period, of the interfaces the registry's links table names
+ * (the first MAX_LINKS). min[role] is -1 when nothing matched. */
+static int
+link_speeds(struct storage *st, const char *code, const struct calendar *cal,
+            int64_t from, int64_t to, int64_t min[R_COUNT], int nmatch[R_COUNT])
+{
+    struct link_scan *ls;
+    int r, rc;
 
     for (r = 0; r < R_COUNT; r++) {
         min[r] = -1;
         nmatch[r] = 0;
     }
-    if (!table_exists(db, "links") || !table_exists(db, "snmp_if"))
+    if (!storage_eval_has(st, STORAGE_EVAL_LINKS))
         return 0;
-    if (sqlite3_prepare_v2(db, "SELECT role, target, interface FROM links "
-                           "WHERE school = ?1 ORDER BY link", -1, &s, NULL) !=
-        SQLITE_OK)
-        return -EIO;
-    sqlite3_bind_text(s, 1, code, -1, SQLITE_STATIC);
-    while (n < 64 && sqlite3_step(s) == SQLITE_ROW) {
-        const char *role = (const char *)sqlite3_column_text(s, 0);
+    ls = calloc(1, sizeof(*ls));
+    if (ls == NULL)
+        return -ENOMEM;
+    ls->cal = cal;
+    ls->min = min;
+    ls->nmatch = nmatch;
+    rc = storage_eval_each_link(st, code, link_row, ls);
+    if (rc == 1)
+        rc = 0;
+    if (rc == 0 && ls->n > 0)
+        rc = storage_eval_each_if_poll(st, code, from, to, if_poll_row, ls);
+    free(ls);
+    return rc;
+}
 
-        for (r = 0; r < R_COUNT; r++)
-            if (strcmp(role, roles[r]) == 0)
-                break;
-        if (r == R_COUNT)
-            continue;
-        links[n].role = r;
-        snprintf(links[n].target, sizeof(links[n].target), "%s",
-                 (const char *)sqlite3_column_text(s, 1));
-        snprintf(links[n].iface, sizeof(links[n].iface), "%s",
-                 (const char *)sqlite3_column_text(s, 2));
-        n++;
-    }
-    sqlite3_finalize(s);
-    if (n == 0)
+struct probe_scan {
+    int have;
+    double best;            /* highest slower direction, Mbit/s */
+    int64_t link;           /* lowest OS link speed, or -1 */
+    int n;
+};
+
+static int
+probe_row(void *arg, const struct storage_eval_probe *p)
+{
+    struct probe_scan *ps = arg;
+    double slower;
+
+    if (p->status != 0 || !p->up_known || !p->down_known)
         return 0;
-    if (sqlite3_prepare_v2(db, "SELECT ts, target, name, alias, speed_mbps, "
-                           "oper FROM snmp_if WHERE school = ?1 AND ts >= ?2 "
-                           "AND ts < ?3 AND speed_mbps > 0", -1, &s, NULL) !=
-        SQLITE_OK)
-        return -EIO;
-    sqlite3_bind_text(s, 1, code, -1, SQLITE_STATIC);
-    sqlite3_bind_int64(s, 2, from);
-    sqlite3_bind_int64(s, 3, to);
-    while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-        const char *target = (const char *)sqlite3_column_text(s, 1);
-        const char *name = (const char *)sqlite3_column_text(s, 2);
-        const char *alias = (const char *)sqlite3_column_text(s, 3);
-        int64_t speed = sqlite3_column_int64(s, 4);
-        int oper = sqlite3_column_int(s, 5);
-
-        /* A port that is down has no speed worth judging (2 = down). */
-        if (!calendar_in_school_hours(cal, sqlite3_column_int64(s, 0)) ||
-            oper == 2)
-            continue;
-        for (i = 0; i < n; i++) {
-            if (!glob_match(links[i].target, target) ||
-                !(glob_match(links[i].iface, name) ||
-                  glob_match(links[i].iface, alias)))
-                continue;
-            r = links[i].role;
-            nmatch[r]++;
-            if (min[r] < 0 || speed < min[r])
-                min[r] = speed;
-        }
-    }
-    sqlite3_finalize(s);
-    return rc == SQLITE_DONE ? 0 : -EIO;
+    ps->n++;
+    slower = p->up_mbps < p->down_mbps ? p->up_mbps : p->down_mbps;
+    if (!ps->have || slower > ps->best)
+        ps->best = slower;
+    ps->have = 1;
+    if (p->link_known && (ps->link < 0 || p->link_mbps < ps->link))
+        ps->link = p->link_mbps;
+    return 0;
 }
 
 /* Capacity probes of the period: the highest result of the slower
  * direction among successful probes (the throughput the line can achieve;
  * one probe during a busy lesson should not define it), in kbit/s, and the
- * lowest WAN link speed the agent's OS reported. -1 when none. */
+ * lowest WAN link speed the agent's OS reported with them. -1 when
+ * none. */
 static int
-probe_capacity(sqlite3 *db, const char *code, int64_t from, int64_t to,
-               int64_t *probe_kbps, int64_t *link_mbps, int *nprobes)
+probe_capacity(struct storage *st, const char *code, int64_t from,
+               int64_t to, int64_t *probe_kbps, int64_t *link_mbps,
+               int *nprobes)
 {
-    sqlite3_stmt *s;
+    struct probe_scan ps = { .link = -1 };
     int rc;
 
     *probe_kbps = *link_mbps = -1;
     *nprobes = 0;
-    if (!table_exists(db, "probe_capacity"))
+    if (!storage_eval_has(st, STORAGE_EVAL_PROBE_CAPACITY))
         return 0;
-    if (sqlite3_prepare_v2(db,
-                           "SELECT max(min(up_mbps, down_mbps)), "
-                           "min(link_mbps), count(*) FROM probe_capacity "
-                           "WHERE school = ?1 AND ts >= ?2 AND ts < ?3 AND "
-                           "status = 0 AND up_mbps IS NOT NULL AND "
-                           "down_mbps IS NOT NULL",
-                           -1, &s, NULL) != SQLITE_OK)
-        return -EIO;
-    sqlite3_bind_text(s, 1, code, -1, SQLITE_STATIC);
-    sqlite3_bind_int64(s, 2, from);
-    sqlite3_bind_int64(s, 3, to);
-    rc = sqlite3_step(s);
-    if (rc == SQLITE_ROW) {
-        if (sqlite3_column_type(s, 0) != SQLITE_NULL)
-            *probe_kbps = (int64_t)(sqlite3_column_double(s, 0) * 1000.0);
-        if (sqlite3_column_type(s, 1) != SQLITE_NULL)
-            *link_mbps = sqlite3_column_int64(s, 1);
-        *nprobes = sqlite3_column_int(s, 2);
-    }
-    sqlite3_finalize(s);
-    return rc == SQLITE_ROW ? 0 : -EIO;
+    rc = storage_eval_each_capacity_probe(st, code, from, to, probe_row, &ps);
+    if (rc != 0)
+        return rc;
+    if (ps.have)
+        *probe_kbps = (int64_t)(ps.best * 1000.0);
+    *link_mbps = ps.link;
+    *nprobes = ps.n;
+    return 0;
 }
 
-/* Reachability probes: school-hour minutes probed and minutes up. */
-static int
-reach_minutes(sqlite3 *db, const char *code, const struct calendar *cal,
-              int64_t from, int64_t to, int64_t *probed, int64_t *up)
+struct reach_scan {
+    const struct calendar *cal;
+    int64_t minute;         /* minute being summed, or -1 */
+    int up;                 /* a probe of it got through */
+    int64_t *probed, *ok;
+};
+
+static void
+close_reach(struct reach_scan *rs)
 {
-    sqlite3_stmt *s;
+    if (rs->minute < 0 || !calendar_in_school_hours(rs->cal, rs->minute))
+        return;
+    (*rs->probed)++;
+    *rs->ok += rs->up;
+}
+
+static int
+reach_row(void *arg, int64_t minute, int64_t probes, int64_t ok)
+{
+    struct reach_scan *rs = arg;
+
+    if (probes <= 0)
+        return 0;
+    if (minute != rs->minute) {
+        close_reach(rs);
+        rs->minute = minute;
+        rs->up = 0;
+    }
+    if (ok > 0)
+        rs->up = 1;
+    return 0;
+}
+
+/* Reachability probes: school-hour minutes probed (by any target) and
+ * minutes up (a probe of any target got through). */
+static int
+reach_minutes(struct storage *st, const char *code,
+              const struct calendar *cal, int64_t from, int64_t to,
+              int64_t *probed, int64_t *up)
+{
+    struct reach_scan rs = { .cal = cal, .minute = -1, .probed = probed,
+                             .ok = up };
     int rc;
 
     *probed = *up = 0;
-    if (!table_exists(db, "reach_minute"))
+    if (!storage_eval_has(st, STORAGE_EVAL_REACH))
         return 0;
-    if (sqlite3_prepare_v2(db,
-                           "SELECT minute, max(ok > 0) FROM reach_minute "
-                           "WHERE school = ?1 AND minute >= ?2 AND minute < "
-                           "?3 AND probes > 0 GROUP BY minute",
-                           -1, &s, NULL) != SQLITE_OK)
-        return -EIO;
-    sqlite3_bind_text(s, 1, code, -1, SQLITE_STATIC);
-    sqlite3_bind_int64(s, 2, from);
-    sqlite3_bind_int64(s, 3, to);
-    while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-        if (!calendar_in_school_hours(cal, sqlite3_column_int64(s, 0)))
-            continue;
-        (*probed)++;
-        *up += sqlite3_column_int(s, 1);
-    }
-    sqlite3_finalize(s);
-    return rc == SQLITE_DONE ? 0 : -EIO;
+    rc = storage_eval_each_reach_minute(st, code, from, to, reach_row, &rs);
+    if (rc != 0)
+        return rc;
+    close_reach(&rs);
+    return 0;
 }
 
 int
@@ -940,7 +949,6 @@ metrics_compute(struct storage *st, const char *code,
                 const struct calendar *cal, int64_t from, int64_t to,
                 int stale_days, struct metrics_school *out)
 {
-    sqlite3 *db = storage_handle(st);
     struct work w;
     struct metrics_evidence *ev = &out->ev;
     unsigned char *has = NULL;
@@ -953,7 +961,7 @@ metrics_compute(struct storage *st, const char *code,
 
     memset(out, 0, sizeof(*out));
     memset(&w, 0, sizeof(w));
-    rc = load_school(db, code, out);
+    rc = load_school(st, code, out);
     if (rc != 0)
         return rc;
     for (k = 0; k < M_COUNT; k++)
@@ -997,7 +1005,7 @@ metrics_compute(struct storage *st, const char *code,
         ev->school_days++;
         ev->school_minutes += (s1 - s0 + 59) / 60;
     }
-    if ((rc = load_classes(db, code, &w)) != 0)
+    if ((rc = load_classes(st, code, &w)) != 0)
         goto out;
     w.active = calloc((size_t)w.nclasses * (size_t)w.ndays + 1, 1);
     if (w.active == NULL) {
@@ -1009,10 +1017,10 @@ metrics_compute(struct storage *st, const char *code,
         rc = -ENOMEM;
         goto out;
     }
-    if ((rc = mark_rolled(db, code, &w)) != 0)
+    if ((rc = mark_rolled(st, code, &w)) != 0)
         goto out;
-    if ((rc = scan_class_minutes(db, code, &w)) != 0 ||
-        (rc = scan_capture_minutes(db, code, &w)) != 0)
+    if ((rc = scan_class_minutes(st, code, &w)) != 0 ||
+        (rc = scan_capture_minutes(st, code, &w)) != 0)
         goto out;
 
     /* Evidence: raw minutes for the days not rolled up yet, rollups for
@@ -1032,7 +1040,7 @@ metrics_compute(struct storage *st, const char *code,
         if (seen > 0)
             has[d] = 1;
     }
-    if ((rc = scan_rollups(db, code, &w, has, ev, &traffic)) != 0)
+    if ((rc = scan_rollups(st, code, &w, has, ev, &traffic)) != 0)
         goto out;
     for (d = 0; d < w.ndays; d++)
         ev->days_with_data += has[d] != 0;
@@ -1046,9 +1054,9 @@ metrics_compute(struct storage *st, const char *code,
 
     /* Egress capacity: the lowest of the contract, the WAN link speed (SNMP
      * or the agent's OS) and the best capacity probe of the period. */
-    if ((rc = link_speeds(db, code, cal, w.from, w.to, lmin, lmatch)) != 0)
+    if ((rc = link_speeds(st, code, cal, w.from, w.to, lmin, lmatch)) != 0)
         goto out;
-    if ((rc = probe_capacity(db, code, w.from, w.to, &probe_kbps,
+    if ((rc = probe_capacity(st, code, w.from, w.to, &probe_kbps,
                              &os_link_mbps, &nprobes)) != 0)
         goto out;
     kbps = out->contracted_kbps;
@@ -1162,7 +1170,7 @@ metrics_compute(struct storage *st, const char *code,
 
     /* Broadband: reachability probes where they ran, else minutes with
      * WAN traffic over school minutes. */
-    if ((rc = reach_minutes(db, code, cal, w.from, w.to, &probed,
+    if ((rc = reach_minutes(st, code, cal, w.from, w.to, &probed,
                             &probed_up)) != 0)
         goto out;
     if (probed > 0) {
@@ -1199,7 +1207,7 @@ metrics_compute(struct storage *st, const char *code,
         snprintf(m->note, sizeof(m->note), "lowest ifHighSpeed of %d "
                  "school-hour polls of the registry's links", lmatch[k]);
     }
-    if ((rc = wifi_metrics(db, code, cal, w.from, w.to, out)) != 0)
+    if ((rc = wifi_metrics(st, code, cal, w.from, w.to, out)) != 0)
         goto out;
     rc = 0;
 out:
@@ -1216,34 +1224,45 @@ out:
     return rc;
 }
 
+struct inventory_scan {
+    int year;               /* latest declaration at or before this year */
+    int found;
+    int best;
+    double value;
+};
+
+static int
+inventory_row(void *arg, int year, double value)
+{
+    struct inventory_scan *is = arg;
+
+    if (year > is->year || (is->found && year <= is->best))
+        return 0;
+    is->found = 1;
+    is->best = year;
+    is->value = value;
+    return 0;
+}
+
 int
 metrics_inventory(struct storage *st, const char *code, int year,
                   const char *item, struct metric_value *out)
 {
-    sqlite3 *db = storage_handle(st);
-    sqlite3_stmt *s;
+    struct inventory_scan is = { .year = year };
     int rc;
     char buf[64];
 
     memset(out, 0, sizeof(*out));
     out->state = MS_NO_DATA;
     snprintf(out->source, sizeof(out->source), "declared");
-    if (sqlite3_prepare_v2(db, "SELECT value FROM inventory WHERE school = "
-                           "?1 AND year <= ?2 AND item = ?3 ORDER BY year "
-                           "DESC LIMIT 1", -1, &s, NULL) != SQLITE_OK)
-        return -EIO;
-    sqlite3_bind_text(s, 1, code, -1, SQLITE_STATIC);
-    sqlite3_bind_int(s, 2, year);
-    sqlite3_bind_text(s, 3, item, -1, SQLITE_STATIC);
-    rc = sqlite3_step(s);
-    if (rc == SQLITE_ROW) {
+    rc = storage_eval_each_inventory(st, code, item, inventory_row, &is);
+    if (rc == 0 && is.found) {
         /* Stored as REAL with at most 3 decimals: back to thousandths. */
-        snprintf(buf, sizeof(buf), "%.3f", sqlite3_column_double(s, 0));
+        snprintf(buf, sizeof(buf), "%.3f", is.value);
         if (ratio_parse_decimal(buf, &out->v) == 0)
             out->state = MS_VALUE;
     } else {
         snprintf(out->note, sizeof(out->note), "not in the inventory");
     }
-    sqlite3_finalize(s);
-    return rc == SQLITE_ROW || rc == SQLITE_DONE ? 0 : -EIO;
+    return rc;
 }

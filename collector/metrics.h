@@ -6,8 +6,8 @@
  *
  * What each figure rests on (details and caveats: docs/COMPLIANCE.md):
  *  - egress_capacity_mbps: contracted bandwidth (registry); lowered by the
- *    WAN link speed or the capacity probe when tables holding them exist
- *    (looked up at run time, see metrics.c). Source says which one won.
+ *    WAN link speed or the capacity probe when the store keeps them
+ *    (asked at run time: storage_eval_has). Source says which one won.
  *  - egress_mbps_per_class: capacity / registry classes.
  *  - class_p95_down_mbps, class_peak_down_mbps: per-class one-minute rates
  *    (class_minute) over school hours: p95 of all class-minutes, and the
@@ -23,11 +23,11 @@
  *    device during school hours on >= 80% of the school days with data.
  *  - broadband_uptime_pct: school-hour minutes in which the agent's
  *    capture reported (capture_minute), over school-hour minutes of the
- *    period; probe results replace this once a probe table exists.
+ *    period; reachability probe results replace this where they exist.
  *  - wifi_*, school_access_mbps, class_access_mbps, campus_backbone_mbps:
- *    from SNMP tables when present; otherwise "no data".
- *  - inventory:<item>: the district's declared inventory table.
- * Reads only; never writes. */
+ *    from SNMP data when present; otherwise "no data".
+ *  - inventory:<item>: the district's declared inventory.
+ * Reads only, through storage_eval.h; never writes. */
 #ifndef METRICS_H
 #define METRICS_H
 
@@ -87,7 +87,7 @@ struct metrics_evidence {
 
 enum metric_state {
     MS_VALUE = 0,       /* value is set */
-    MS_NO_DATA,         /* nothing to compute it from (no table, no row) */
+    MS_NO_DATA,         /* nothing to compute it from (no such data, no row) */
 };
 
 struct metric_value {

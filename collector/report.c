@@ -6,13 +6,11 @@
 #include <time.h>
 #include <unistd.h>
 
-#include <sqlite3.h>
-
 #include "csv.h"
 #include "evaluate.h"
 #include "log.h"
 #include "report.h"
-#include "storage.h"
+#include "storage_eval.h"
 
 struct tr {
     const char *key, *en, *zh;
@@ -134,13 +132,18 @@ pct(struct csv_writer *w, int64_t n, int64_t d)
     csv_write_raw(w, b);
 }
 
+/* A text cell: a missing value is an empty cell. */
 static const char *
-col(sqlite3_stmt *s, int i)
+col(const char *t)
 {
-    const unsigned char *t = sqlite3_column_text(s, i);
-
-    return t != NULL ? (const char *)t : "";
+    return t != NULL ? t : "";
 }
+
+/* What a section walk writes to. */
+struct section {
+    struct csv_writer *w;
+    const struct report_opts *o;
+};
 
 static int
 header_section(struct csv_writer *w, const struct report_opts *o,
@@ -182,7 +185,36 @@ header_section(struct csv_writer *w, const struct report_opts *o,
 }
 
 static int
-school_section(sqlite3 *db, struct csv_writer *w,
+school_row(void *arg, const struct storage_eval_school_row *r)
+{
+    struct section *sc = arg;
+    struct csv_writer *w = sc->w;
+    const struct report_opts *o = sc->o;
+
+    csv_write_text(w, col(r->school));
+    csv_write_text(w, col(r->name));
+    csv_write_text(w, col(r->district));
+    csv_write_text(w, tr(o, col(r->region)));
+    csv_write_text(w, tr(o, col(r->type)));
+    csv_write_text(w, col(r->rule));
+    csv_write_text(w, tr(o, col(r->metric)));
+    /* "inf" (no computer at all) stays text; numbers stay numbers. */
+    csv_write_text(w, col(r->value));
+    csv_write_text(w, col(r->op));
+    csv_write_raw(w, col(r->threshold));
+    csv_write_text(w, tr(o, col(r->status)));
+    num(w, r->days);
+    num(w, r->school_days);
+    csv_write_raw(w, col(r->completeness));
+    csv_write_text(w, tr(o, col(r->source)));
+    csv_write_text(w, col(r->declared));
+    csv_write_text(w, col(r->note));
+    csv_end_record(w);
+    return 0;
+}
+
+static int
+school_section(struct storage *st, struct csv_writer *w,
                const struct report_opts *o, int64_t id)
 {
     static const char *en[] = { "school_code", "school_name", "district",
@@ -196,46 +228,13 @@ school_section(sqlite3 *db, struct csv_writer *w,
                                 "比较", "目标值", "结论", "有数据上课天数",
                                 "上课天数", "数据完整度(%)", "数据来源",
                                 "申报值", "说明" };
-    sqlite3_stmt *s;
+    struct section sc = { w, o };
     size_t i;
-    int rc;
 
     for (i = 0; i < sizeof(en) / sizeof(en[0]); i++)
         csv_write_text(w, o->zh ? zh[i] : en[i]);
     csv_end_record(w);
-    if (sqlite3_prepare_v2(db,
-                           "SELECT es.school, es.name, es.district, "
-                           "es.region, es.type, es.rule, es.metric, "
-                           "es.value, er.op, er.threshold, es.status, "
-                           "es.days, es.school_days, es.completeness, "
-                           "es.source, es.declared, es.note FROM "
-                           "evaluation_school es JOIN evaluation_rule er ON "
-                           "er.eval_id = es.eval_id AND er.rule = es.rule "
-                           "WHERE es.eval_id = ?1 ORDER BY es.district, "
-                           "es.school, er.seq",
-                           -1, &s, NULL) != SQLITE_OK)
-        return -EIO;
-    sqlite3_bind_int64(s, 1, id);
-    while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-        for (i = 0; i < 5; i++)
-            csv_write_text(w, i >= 3 ? tr(o, col(s, (int)i)) : col(s, (int)i));
-        csv_write_text(w, col(s, 5));
-        csv_write_text(w, tr(o, col(s, 6)));
-        /* "inf" (no computer at all) stays text; numbers stay numbers. */
-        csv_write_text(w, col(s, 7));
-        csv_write_text(w, col(s, 8));
-        csv_write_raw(w, col(s, 9));
-        csv_write_text(w, tr(o, col(s, 10)));
-        num(w, sqlite3_column_int64(s, 11));
-        num(w, sqlite3_column_int64(s, 12));
-        csv_write_raw(w, col(s, 13));
-        csv_write_text(w, tr(o, col(s, 14)));
-        csv_write_text(w, col(s, 15));
-        csv_write_text(w, col(s, 16));
-        csv_end_record(w);
-    }
-    sqlite3_finalize(s);
-    return rc == SQLITE_DONE ? 0 : -EIO;
+    return storage_eval_each_school_row(st, id, school_row, &sc);
 }
 
 /* The exact required share, in words ("2 of 3", "3分之2", "all"): written
@@ -264,7 +263,37 @@ share_words(const struct report_opts *o, long long num, long long den,
 }
 
 static int
-summary_section(sqlite3 *db, struct csv_writer *w,
+summary_row(void *arg, const struct storage_eval_rule_row *r)
+{
+    struct section *sc = arg;
+    struct csv_writer *w = sc->w;
+    const struct report_opts *o = sc->o;
+    char buf[256];
+
+    csv_write_text(w, col(r->rule));
+    csv_write_text(w, tr(o, col(r->metric)));
+    csv_write_text(w, col(r->op));
+    csv_write_raw(w, col(r->threshold));
+    tr_list(o, col(r->regions), buf, sizeof(buf));
+    csv_write_text(w, buf);
+    tr_list(o, col(r->types), buf, sizeof(buf));
+    csv_write_text(w, buf);
+    num(w, r->in_scope);
+    num(w, r->meeting);
+    num(w, r->failing);
+    num(w, r->undetermined);
+    pct(w, r->share_num, r->share_den);
+    pct(w, r->req_num, r->req_den);
+    share_words(o, r->req_num, r->req_den, buf, sizeof(buf));
+    csv_write_text(w, buf);
+    csv_write_text(w, tr(o, col(r->verdict)));
+    csv_write_text(w, col(r->text));
+    csv_end_record(w);
+    return 0;
+}
+
+static int
+summary_section(struct storage *st, struct csv_writer *w,
                 const struct report_opts *o, int64_t id)
 {
     static const char *en[] = { "rule", "metric", "comparison", "threshold",
@@ -277,49 +306,38 @@ summary_section(sqlite3 *db, struct csv_writer *w,
                                 "未达标学校数", "待定学校数", "达标比例(%)",
                                 "要求比例(%)", "要求比例", "结论",
                                 "规划原文" };
-    sqlite3_stmt *s;
-    char buf[256];
+    struct section sc = { w, o };
     size_t i;
-    int rc;
 
     for (i = 0; i < sizeof(en) / sizeof(en[0]); i++)
         csv_write_text(w, o->zh ? zh[i] : en[i]);
     csv_end_record(w);
-    if (sqlite3_prepare_v2(db,
-                           "SELECT rule, metric, op, threshold, regions, "
-                           "types, in_scope, meeting, failing, undetermined, "
-                           "share_num, share_den, req_num, req_den, verdict, "
-                           "text FROM evaluation_rule WHERE eval_id = ?1 "
-                           "ORDER BY seq",
-                           -1, &s, NULL) != SQLITE_OK)
-        return -EIO;
-    sqlite3_bind_int64(s, 1, id);
-    while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-        csv_write_text(w, col(s, 0));
-        csv_write_text(w, tr(o, col(s, 1)));
-        csv_write_text(w, col(s, 2));
-        csv_write_raw(w, col(s, 3));
-        tr_list(o, col(s, 4), buf, sizeof(buf));
-        csv_write_text(w, buf);
-        tr_list(o, col(s, 5), buf, sizeof(buf));
-        csv_write_text(w, buf);
-        for (i = 6; i < 10; i++)
-            num(w, sqlite3_column_int64(s, (int)i));
-        pct(w, sqlite3_column_int64(s, 10), sqlite3_column_int64(s, 11));
-        pct(w, sqlite3_column_int64(s, 12), sqlite3_column_int64(s, 13));
-        share_words(o, sqlite3_column_int64(s, 12),
-                    sqlite3_column_int64(s, 13), buf, sizeof(buf));
-        csv_write_text(w, buf);
-        csv_write_text(w, tr(o, col(s, 14)));
-        csv_write_text(w, col(s, 15));
-        csv_end_record(w);
-    }
-    sqlite3_finalize(s);
-    return rc == SQLITE_DONE ? 0 : -EIO;
+    return storage_eval_each_rule(st, id, summary_row, &sc);
 }
 
 static int
-metrics_section(sqlite3 *db, struct csv_writer *w,
+metric_row(void *arg, const struct storage_eval_metric_row *r)
+{
+    struct section *sc = arg;
+    struct csv_writer *w = sc->w;
+    const struct report_opts *o = sc->o;
+
+    csv_write_text(w, col(r->school));
+    csv_write_text(w, col(r->name));
+    csv_write_text(w, tr(o, col(r->metric)));
+    csv_write_text(w, col(r->value));
+    csv_write_text(w, tr(o, col(r->source)));
+    csv_write_text(w, col(r->declared));
+    csv_write_text(w, col(r->note));
+    num(w, r->days);
+    num(w, r->school_days);
+    csv_write_raw(w, col(r->completeness));
+    csv_end_record(w);
+    return 0;
+}
+
+static int
+metrics_section(struct storage *st, struct csv_writer *w,
                 const struct report_opts *o, int64_t id)
 {
     static const char *en[] = { "school_code", "school_name", "metric",
@@ -330,40 +348,13 @@ metrics_section(sqlite3 *db, struct csv_writer *w,
                                 "数据来源", "申报值", "说明",
                                 "有数据上课天数", "上课天数",
                                 "数据完整度(%)" };
-    sqlite3_stmt *s;
+    struct section sc = { w, o };
     size_t i;
-    int rc;
 
     for (i = 0; i < sizeof(en) / sizeof(en[0]); i++)
         csv_write_text(w, o->zh ? zh[i] : en[i]);
     csv_end_record(w);
-    if (sqlite3_prepare_v2(db,
-                           "SELECT em.school, s.name, em.metric, em.value, "
-                           "em.source, em.declared, em.note, em.days, "
-                           "em.school_days, em.completeness FROM "
-                           "evaluation_metric em LEFT JOIN (SELECT DISTINCT "
-                           "school, name, district FROM evaluation_school "
-                           "WHERE eval_id = ?1) s ON s.school = em.school "
-                           "WHERE em.eval_id = ?1 ORDER BY s.district, "
-                           "em.school, em.seq",
-                           -1, &s, NULL) != SQLITE_OK)
-        return -EIO;
-    sqlite3_bind_int64(s, 1, id);
-    while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-        csv_write_text(w, col(s, 0));
-        csv_write_text(w, col(s, 1));
-        csv_write_text(w, tr(o, col(s, 2)));
-        csv_write_text(w, col(s, 3));
-        csv_write_text(w, tr(o, col(s, 4)));
-        csv_write_text(w, col(s, 5));
-        csv_write_text(w, col(s, 6));
-        num(w, sqlite3_column_int64(s, 7));
-        num(w, sqlite3_column_int64(s, 8));
-        csv_write_raw(w, col(s, 9));
-        csv_end_record(w);
-    }
-    sqlite3_finalize(s);
-    return rc == SQLITE_DONE ? 0 : -EIO;
+    return storage_eval_each_metric_row(st, id, metric_row, &sc);
 }
 
 /* Writes buf (UTF-8 with BOM) to path (NULL: stdout) in o's encoding. */
@@ -418,7 +409,6 @@ int
 report_write(struct storage *st, int64_t eval_id,
              const struct report_opts *o, FILE *errs)
 {
-    sqlite3 *db = storage_handle(st);
     struct evaluate_info in;
     struct csv_writer w, ws;
     char *buf = NULL, *sbuf = NULL;
@@ -436,11 +426,11 @@ report_write(struct storage *st, int64_t eval_id,
     csv_writer_init(&w, f, 1);
     header_section(&w, o, &in, eval_id);
     csv_end_record(&w);
-    if ((rc = school_section(db, &w, o, eval_id)) != 0)
+    if ((rc = school_section(st, &w, o, eval_id)) != 0)
         goto out;
     if (o->summary_output == NULL) {
         csv_end_record(&w);
-        rc = summary_section(db, &w, o, eval_id);
+        rc = summary_section(st, &w, o, eval_id);
     } else {
         sf = open_memstream(&sbuf, &slen);
         if (sf == NULL) {
@@ -450,7 +440,7 @@ report_write(struct storage *st, int64_t eval_id,
         csv_writer_init(&ws, sf, 1);
         header_section(&ws, o, &in, eval_id);
         csv_end_record(&ws);
-        rc = summary_section(db, &ws, o, eval_id);
+        rc = summary_section(st, &ws, o, eval_id);
         if (csv_writer_finish(&ws) != 0)
             rc = -EIO;
     }
@@ -458,7 +448,7 @@ report_write(struct storage *st, int64_t eval_id,
         goto out;
     /* Every metric of every school, rule or not, last. */
     csv_end_record(&w);
-    if ((rc = metrics_section(db, &w, o, eval_id)) != 0)
+    if ((rc = metrics_section(st, &w, o, eval_id)) != 0)
         goto out;
     if (csv_writer_finish(&w) != 0) {
         rc = -EIO;
@@ -481,6 +471,6 @@ out:
     free(buf);
     free(sbuf);
     if (rc == -EIO)
-        log_warnx("report: %s", sqlite3_errmsg(db));
+        log_warnx("report: %s", storage_eval_error(st));
     return rc;
 }
