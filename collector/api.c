@@ -23,6 +23,7 @@
 #define API_HAVE_REPORT 1
 #endif
 #include "storage.h"
+#include "storage_api.h"
 
 #define API_MAX_LIMIT 1000
 #define API_DEFAULT_LIMIT 100
@@ -66,23 +67,6 @@ fail_sql(struct req *r, int rc)
     if (rc == SQLITE_INTERRUPT || rc == SQLITE_BUSY || rc == SQLITE_LOCKED)
         return fail(r, 503, "store busy or query over its time budget");
     return fail(r, 500, "store error: %s", sqlite3_errmsg(r->db));
-}
-
-int
-api_has_table(struct storage *st, const char *name)
-{
-    sqlite3 *db = storage_handle(st);
-    sqlite3_stmt *s;
-    int found = 0;
-
-    if (sqlite3_prepare_v2(db,
-                           "SELECT 1 FROM sqlite_master WHERE type = 'table' "
-                           "AND name = ?", -1, &s, NULL) != SQLITE_OK)
-        return 0;
-    sqlite3_bind_text(s, 1, name, -1, SQLITE_STATIC);
-    found = sqlite3_step(s) == SQLITE_ROW;
-    sqlite3_finalize(s);
-    return found;
 }
 
 /* ------------------------------------------------------------------ */
@@ -269,9 +253,9 @@ h_status(struct req *r)
                   CLASSBAND_VERSION, "now", (json_int_t)r->now,
                   "schema_version", (json_int_t)ver);
     json_object_set_new(o, "registry",
-                        json_boolean(api_has_table(r->st, "schools")));
+                        json_boolean(storage_api_has(r->st, STORAGE_API_REGISTRY)));
     json_object_set_new(o, "evaluations",
-                        json_boolean(api_has_table(r->st, "evaluations")));
+                        json_boolean(storage_api_has(r->st, STORAGE_API_EVALUATIONS)));
     return o;
 }
 
@@ -337,8 +321,8 @@ h_schools(struct req *r)
         "region"), *type = arg_str(r, "type"), *verdict = arg_str(r,
         "verdict"), *pack = arg_str(r, "pack"), *q = arg_str(r, "q");
     long long limit, offset, year;
-    int has_reg = api_has_table(r->st, "schools");
-    int has_eval = api_has_table(r->st, "evaluation_school");
+    int has_reg = storage_api_has(r->st, STORAGE_API_REGISTRY);
+    int has_eval = storage_api_has(r->st, STORAGE_API_EVALUATIONS);
     int use_eval;
     char sql[4096];
     sqlite3_stmt *s;
@@ -458,7 +442,7 @@ school_registry(struct req *r, const char *code, int *found)
     int rc;
 
     *found = 0;
-    if (!api_has_table(r->st, "schools"))
+    if (!storage_api_has(r->st, STORAGE_API_REGISTRY))
         return json_null();
     if (prep(r, "SELECT code, name, district, region, type, students,"
                 " teachers, classes, contracted_kbps,"
@@ -485,7 +469,7 @@ school_registry(struct req *r, const char *code, int *found)
 static json_t *
 school_latest(struct req *r, const char *code, int64_t *last)
 {
-    int has_classes = api_has_table(r->st, "classes");
+    int has_classes = storage_api_has(r->st, STORAGE_API_CLASS_NAMES);
     sqlite3_stmt *s;
     json_t *o, *arr;
     char sql[1024];
@@ -763,7 +747,7 @@ static json_t *
 h_series(struct req *r, const char *code)
 {
     const char *bucket = arg_str(r, "bucket");
-    int has_classes = api_has_table(r->st, "classes");
+    int has_classes = storage_api_has(r->st, STORAGE_API_CLASS_NAMES);
     int64_t width, off = 480 * 60, from, to, last = -1, nb, i;
     long long maxb;
     struct calendar cal;
@@ -803,7 +787,7 @@ h_series(struct req *r, const char *code)
     if (want_metrics && !found)
         return fail(r, 400, "metrics=1 needs a school in the registry");
     /* the offset of the school's district calendar, when it has one */
-    if (found && api_has_table(r->st, "calendar") &&
+    if (found && storage_api_has(r->st, STORAGE_API_CALENDAR) &&
         calendar_get(r->st, district, &cal) == 0) {
         off = (int64_t)cal.utc_offset * 60;
         calendar_free(&cal);
@@ -1031,7 +1015,7 @@ h_agents(struct req *r)
         json_decref(items);
         return NULL;
     }
-    if (api_has_table(r->st, "agent_status") &&
+    if (storage_api_has(r->st, STORAGE_API_AGENT_STATUS) &&
         prep(r, "SELECT minute, backlog_batches, dropped_batches,"
                 " dropped_rows, uptime_s FROM agent_status"
                 " WHERE agent_id = ? ORDER BY minute DESC LIMIT 1",
@@ -1106,7 +1090,7 @@ h_packs(struct req *r)
     sqlite3_stmt *s;
     json_t *o, *items = json_array();
 
-    if (!api_has_table(r->st, "packs")) {
+    if (!storage_api_has(r->st, STORAGE_API_PACKS)) {
         o = json_object();
         json_object_set_new(o, "items", items);
         return o;
@@ -1159,7 +1143,7 @@ h_evaluations(struct req *r)
     }
     o = json_object();
     json_object_set_new(o, "items", items);
-    if (!api_has_table(r->st, "evaluation_rule"))
+    if (!storage_api_has(r->st, STORAGE_API_EVALUATIONS))
         return o;
     snprintf(sql, sizeof(sql), "%s WHERE (:pack IS NULL OR e.pack = :pack)"
              " AND (:year = 0 OR e.year = :year)"
@@ -1212,7 +1196,7 @@ h_evaluation(struct req *r, const char *which)
     int64_t id;
     int rc;
 
-    if (!api_has_table(r->st, "evaluation_rule"))
+    if (!storage_api_has(r->st, STORAGE_API_EVALUATIONS))
         return fail(r, 404, "no evaluations stored");
     if (strcmp(which, "latest") == 0) {
         const char *pack = arg_str(r, "pack");

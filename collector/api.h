@@ -36,7 +36,4 @@ int  api_handle(struct storage *st, const char *path, api_arg_fn arg,
                 void *ctx, int64_t now, struct api_resp *out);
 void api_resp_free(struct api_resp *r);
 
-/* 1 when the store has table name (for features of later migrations). */
-int  api_has_table(struct storage *st, const char *name);
-
 #endif /* API_H */

@@ -14,6 +14,7 @@
 #include "http.h"
 #include "metrics_prom.h"
 #include "storage.h"
+#include "storage_api.h"
 
 enum fam {
     F_SCHOOL_INFO,
@@ -517,11 +518,11 @@ metrics_prom_store(struct storage *st, int64_t now, char **out, size_t *len)
     if (rc == 0 && sqlite3_exec(db, "BEGIN", NULL, NULL, NULL) != SQLITE_OK)
         rc = -EIO;
     if (rc == 0)
-        rc = schools(db, &o, api_has_table(st, "schools"),
-                     api_has_table(st, "classes"));
+        rc = schools(db, &o, storage_api_has(st, STORAGE_API_REGISTRY),
+                     storage_api_has(st, STORAGE_API_CLASS_NAMES));
     if (rc == 0)
-        rc = agents(db, &o, now, api_has_table(st, "agent_status"));
-    if (rc == 0 && api_has_table(st, "evaluation_school"))
+        rc = agents(db, &o, now, storage_api_has(st, STORAGE_API_AGENT_STATUS));
+    if (rc == 0 && storage_api_has(st, STORAGE_API_EVALUATIONS))
         rc = evaluations(db, &o);
     sqlite3_exec(db, "COMMIT", NULL, NULL, NULL);
     for (i = 0; i < F_COUNT; i++)
