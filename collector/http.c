@@ -340,8 +340,9 @@ mono_ms(void)
     return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-/* SQLite calls this every few thousand VM steps: past the request's
- * budget the statement is interrupted and the request answers 503. */
+/* The store calls this now and then while a query runs
+ * (storage_api_set_cancel): past the request's budget the query is
+ * cancelled and the request answers 503. */
 static int
 ro_progress(void *arg)
 {

@@ -6,7 +6,9 @@
  *
  * Rows are handed over as structs, one callback call per row; strings in
  * them point into the backend's buffers and are valid only during that
- * call. A text field documented as nullable is NULL when the store holds
+ * call. A callback must not ask the store anything itself (a backend may
+ * be streaming the rows over the same connection): keep what is needed
+ * and ask after the walk. A text field documented as nullable is NULL when the store holds
  * no value (a school known only from its agents has no name). Orders are
  * part of the contract: text orders are bytewise (SQLite BINARY, the
  * "C" collation in PostgreSQL), because the answers list rows in that
@@ -36,7 +38,8 @@ struct storage;
 /* Parts of the store that came with later versions of its schema. A store
  * of any age is readable; the read side asks before it reads a part, and
  * answers without it (no registry: schools known from their agents only).
- * With a feature missing, the functions that read it fail (-EIO). */
+ * Functions documented as needing a feature fail (-EIO) without it; the
+ * others answer without the part (no class names, agents' schools only). */
 enum storage_api_feature {
     STORAGE_API_REGISTRY,       /* schools of the registry */
     STORAGE_API_CLASS_NAMES,    /* names and kinds of a school's classes */
@@ -224,6 +227,9 @@ int storage_api_agent_status(struct storage *st, const char *agent_id,
 
 /* ------------------------------------------------------------------ */
 /* packs and evaluations                                                */
+
+/* The pack functions need STORAGE_API_PACKS, the evaluation functions
+ * STORAGE_API_EVALUATIONS. */
 
 struct storage_api_pack {
     const char *pack, *version, *title;
