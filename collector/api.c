@@ -491,9 +491,9 @@ h_schools(struct req *r)
                             json_integer(it->eval_id) : json_null());
         json_object_set_new(io, "verdict", pack != NULL ? json_string(v)
                                                         : json_null());
-        if (use_eval) {
+        /* per rule statuses, for the overview table */
+        if (use_eval)
             json_object_set(io, "rules", it->rules);
-        }
         json_array_append(items, io);
     }
     schools_walk_free(&w);
