@@ -98,9 +98,10 @@ struct storage_api_school {
 typedef int (*storage_api_school_cb)(void *arg,
                                      const struct storage_api_school *s);
 
-/* Every school: each of the registry (registered, every field), then each
- * school known only from its agents (code only, registered 0; without the
- * registry feature that is every school), ordered by code. */
+/* Every school, ordered by code: those of the registry (registered 1,
+ * every field) and those known only from their agents (code and last_seen
+ * only, registered 0; without the registry feature that is every
+ * school). */
 int storage_api_each_school(struct storage *st, storage_api_school_cb cb,
                             void *arg);
 /* The registry's row of school code: cb is called once, or not at all
