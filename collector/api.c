@@ -1,8 +1,9 @@
-/* api: see api.h. Every handler builds a jansson tree from bound SQL
- * statements (never from text pasted into SQL) and the router turns it into
- * the response. Rows are turned into objects column by column, with the
- * SQL column names as JSON keys, so that docs/openapi.yaml, the SQL here
- * and the answers say the same thing. */
+/* api: see api.h. Every handler asks the store through storage_api.h and
+ * builds a jansson tree from the rows it hands over; the router turns the
+ * tree into the response. The JSON keys are the names of docs/openapi.yaml
+ * (and of the store's columns where a figure is stored as it is shown);
+ * what is computed from the rows (rates, verdicts, counts of verdicts) is
+ * computed here, so that any backend gives the same answers. */
 #include <errno.h>
 #include <inttypes.h>
 #include <stdarg.h>
@@ -12,7 +13,6 @@
 #include <unistd.h>
 
 #include <jansson.h>
-#include <sqlite3.h>
 
 #include "api.h"
 #include "calendar.h"
@@ -23,6 +23,7 @@
 #define API_HAVE_REPORT 1
 #endif
 #include "storage.h"
+#include "storage_api.h"
 
 #define API_MAX_LIMIT 1000
 #define API_DEFAULT_LIMIT 100
@@ -35,7 +36,6 @@ struct api_err {
 
 struct req {
     struct storage *st;
-    sqlite3 *db;
     api_arg_fn arg;
     void *ctx;
     int64_t now;
@@ -58,31 +58,16 @@ fail(struct req *r, int status, const char *fmt, ...)
     return NULL;
 }
 
-/* Maps a SQLite failure to a status: an interrupted query (over the
- * request's time budget) or a busy store is 503, anything else 500. */
+/* Maps a store failure to a status: a cancelled query (over the request's
+ * time budget) or a busy store is 503, anything else 500. */
 static json_t *
-fail_sql(struct req *r, int rc)
+fail_store(struct req *r, int rc)
 {
-    if (rc == SQLITE_INTERRUPT || rc == SQLITE_BUSY || rc == SQLITE_LOCKED)
+    if (rc == -EAGAIN)
         return fail(r, 503, "store busy or query over its time budget");
-    return fail(r, 500, "store error: %s", sqlite3_errmsg(r->db));
-}
-
-int
-api_has_table(struct storage *st, const char *name)
-{
-    sqlite3 *db = storage_handle(st);
-    sqlite3_stmt *s;
-    int found = 0;
-
-    if (sqlite3_prepare_v2(db,
-                           "SELECT 1 FROM sqlite_master WHERE type = 'table' "
-                           "AND name = ?", -1, &s, NULL) != SQLITE_OK)
-        return 0;
-    sqlite3_bind_text(s, 1, name, -1, SQLITE_STATIC);
-    found = sqlite3_step(s) == SQLITE_ROW;
-    sqlite3_finalize(s);
-    return found;
+    if (rc == -ENOMEM)
+        return fail(r, 500, "out of memory");
+    return fail(r, 500, "store error: %s", storage_api_errmsg(r->st));
 }
 
 /* ------------------------------------------------------------------ */
@@ -165,89 +150,47 @@ is_ident(const char *s)
 }
 
 /* ------------------------------------------------------------------ */
-/* SQL helpers                                                          */
+/* JSON values of stored fields                                         */
 
-static int
-prep(struct req *r, const char *sql, sqlite3_stmt **s)
+/* A stored text, or null: absent, or not UTF-8 (never from the importers;
+ * null rather than a broken document). */
+static json_t *
+jstr(const char *s)
 {
-    int rc = sqlite3_prepare_v2(r->db, sql, -1, s, NULL);
+    json_t *j = s != NULL ? json_string(s) : NULL;
 
-    if (rc != SQLITE_OK) {
-        fail_sql(r, rc);
-        return -1;
-    }
-    return 0;
-}
-
-static void
-bind_text(sqlite3_stmt *s, const char *name, const char *v)
-{
-    int i = sqlite3_bind_parameter_index(s, name);
-
-    if (i <= 0)
-        return;
-    if (v == NULL)
-        sqlite3_bind_null(s, i);
-    else
-        sqlite3_bind_text(s, i, v, -1, SQLITE_TRANSIENT);
-}
-
-static void
-bind_int(sqlite3_stmt *s, const char *name, int64_t v)
-{
-    int i = sqlite3_bind_parameter_index(s, name);
-
-    if (i > 0)
-        sqlite3_bind_int64(s, i, v);
+    return j != NULL ? j : json_null();
 }
 
 static json_t *
-col_json(sqlite3_stmt *s, int i)
+jopt(struct storage_api_int v)
 {
-    const char *t;
-
-    switch (sqlite3_column_type(s, i)) {
-    case SQLITE_INTEGER:
-        return json_integer(sqlite3_column_int64(s, i));
-    case SQLITE_FLOAT:
-        return json_real(sqlite3_column_double(s, i));
-    case SQLITE_TEXT:
-        t = (const char *)sqlite3_column_text(s, i);
-        /* invalid UTF-8 in the store (never from the importers) becomes
-         * null rather than a broken document */
-        return json_string(t) ?: json_null();
-    default:
-        return json_null();
-    }
+    return v.null ? json_null() : json_integer(v.v);
 }
 
-/* The current row as an object keyed by column names. */
-static json_t *
-row_object(sqlite3_stmt *s)
+static void
+set_str(json_t *o, const char *key, const char *v)
 {
-    json_t *o = json_object();
-    int i, n = sqlite3_column_count(s);
-
-    for (i = 0; i < n; i++)
-        json_object_set_new(o, sqlite3_column_name(s, i), col_json(s, i));
-    return o;
+    json_object_set_new(o, key, jstr(v));
 }
 
-/* Steps s to the end, appending each row as an object to arr. 0 or -1
- * (r->err set). Finalizes s. */
-static int
-rows_into(struct req *r, sqlite3_stmt *s, json_t *arr)
+static void
+set_int(json_t *o, const char *key, int64_t v)
 {
-    int rc;
+    json_object_set_new(o, key, json_integer(v));
+}
 
-    while ((rc = sqlite3_step(s)) == SQLITE_ROW)
-        json_array_append_new(arr, row_object(s));
-    sqlite3_finalize(s);
-    if (rc != SQLITE_DONE) {
-        fail_sql(r, rc);
-        return -1;
-    }
-    return 0;
+static void
+set_opt(json_t *o, const char *key, struct storage_api_int v)
+{
+    json_object_set_new(o, key, jopt(v));
+}
+
+/* Mean rate in Mbit/s of bytes in one minute. */
+static double
+mbps(int64_t bytes)
+{
+    return (double)bytes * 8.0 / 60 / 1e6;
 }
 
 /* ------------------------------------------------------------------ */
@@ -256,22 +199,19 @@ rows_into(struct req *r, sqlite3_stmt *s, json_t *arr)
 static json_t *
 h_status(struct req *r)
 {
-    sqlite3_stmt *s;
     json_t *o;
     int64_t ver = 0;
+    int rc;
 
-    if (prep(r, "PRAGMA user_version", &s) != 0)
-        return NULL;
-    if (sqlite3_step(s) == SQLITE_ROW)
-        ver = sqlite3_column_int64(s, 0);
-    sqlite3_finalize(s);
+    if ((rc = storage_api_schema_version(r->st, &ver)) != 0)
+        return fail_store(r, rc);
     o = json_pack("{s:s, s:s, s:I, s:I}", "api", "v1", "version",
                   CLASSBAND_VERSION, "now", (json_int_t)r->now,
                   "schema_version", (json_int_t)ver);
-    json_object_set_new(o, "registry",
-                        json_boolean(api_has_table(r->st, "schools")));
-    json_object_set_new(o, "evaluations",
-                        json_boolean(api_has_table(r->st, "evaluations")));
+    json_object_set_new(o, "registry", json_boolean(
+                            storage_api_has(r->st, STORAGE_API_REGISTRY)));
+    json_object_set_new(o, "evaluations", json_boolean(
+                            storage_api_has(r->st, STORAGE_API_EVALUATIONS)));
     return o;
 }
 
@@ -279,56 +219,205 @@ h_status(struct req *r)
 /* /schools                                                             */
 
 /* Every school: the registry's, plus those known only from their agents
- * (name and the rest null). With pack and year, each school's verdict in
- * the latest evaluation of that pack and year covering its district:
- * fails if any rule fails, meets if every rule meets, undetermined
- * otherwise, not_evaluated without rows. */
-static const char schools_cte_reg[] =
-    "WITH s0 AS ("
-    " SELECT code, name, district, region, type, students, teachers,"
-    "  classes, contracted_kbps, 1 AS registered FROM schools"
-    " UNION ALL"
-    " SELECT DISTINCT a.school, NULL, NULL, NULL, NULL, NULL, NULL, NULL,"
-    "  NULL, 0 FROM agents a"
-    " WHERE a.school NOT IN (SELECT code FROM schools)),";
-static const char schools_cte_noreg[] =
-    "WITH s0 AS ("
-    " SELECT DISTINCT school AS code, NULL AS name, NULL AS district,"
-    "  NULL AS region, NULL AS type, NULL AS students, NULL AS teachers,"
-    "  NULL AS classes, NULL AS contracted_kbps, 0 AS registered"
-    " FROM agents),";
-static const char schools_cte_eval[] =
-    " s1 AS (SELECT s0.*, (SELECT MAX(id) FROM evaluations e"
-    "  WHERE e.pack = :pack AND e.year = :year"
-    "  AND e.district IN ('', s0.district)) AS eval_id FROM s0),"
-    " s2 AS (SELECT s1.*, CASE WHEN eval_id IS NULL THEN 'not_evaluated'"
-    "  ELSE (SELECT CASE WHEN COUNT(*) = 0 THEN 'not_evaluated'"
-    "   WHEN SUM(status = 'fails') > 0 THEN 'fails'"
-    "   WHEN SUM(status = 'meets') = COUNT(*) THEN 'meets'"
-    "   ELSE 'undetermined' END"
-    "   FROM evaluation_school x"
-    "   WHERE x.eval_id = s1.eval_id AND x.school = s1.code) END AS verdict"
-    "  FROM s1)";
-static const char schools_cte_noeval[] =
-    " s2 AS (SELECT s0.*, NULL AS eval_id, NULL AS verdict FROM s0)";
-static const char schools_where[] =
-    " FROM s2 WHERE (:district IS NULL OR district = :district)"
-    " AND (:region IS NULL OR region = :region)"
-    " AND (:type IS NULL OR type = :type)"
-    " AND (:verdict IS NULL OR verdict = :verdict)"
-    " AND (:q IS NULL OR instr(code, :q) > 0 OR instr(name, :q) > 0)";
+ * (name and the rest null), filtered, then paged. With pack and year,
+ * each school's verdict in the latest evaluation of that pack and year
+ * covering its district (its own district's or the all-districts one,
+ * whichever is newer): fails if any rule fails, meets if every rule
+ * meets, undetermined otherwise, not_evaluated without rows. */
 
-/* The same with each school's latest agent contact, from one pass over
- * agents (agents has no index on school; a per-row subquery would be
- * quadratic in the number of agents). */
-static const char schools_where_ag[] =
-    " FROM s2 LEFT JOIN (SELECT school, MAX(last_seen) AS last_seen"
-    " FROM agents GROUP BY school) ag ON ag.school = s2.code"
-    " WHERE (:district IS NULL OR district = :district)"
-    " AND (:region IS NULL OR region = :region)"
-    " AND (:type IS NULL OR type = :type)"
-    " AND (:verdict IS NULL OR verdict = :verdict)"
-    " AND (:q IS NULL OR instr(code, :q) > 0 OR instr(name, :q) > 0)";
+struct school_item {
+    json_t *o;              /* code ... registered, in answer order */
+    const char *code;       /* in o */
+    struct storage_api_int last_seen;
+    int64_t eval_id;        /* -1: none */
+    json_t *rules;          /* rule -> status, with evaluations */
+    int nrules, fails, meets;
+    const char *verdict;    /* static; NULL without evaluations */
+};
+
+struct eval_district {
+    char *district;
+    int64_t id;
+};
+
+struct schools_walk {
+    const char *district, *region, *type, *q;
+    struct school_item *it;
+    size_t n, cap;
+    struct eval_district *ev;
+    size_t nev, evcap;
+    struct school_item **byid;  /* it sorted by code, for the statuses */
+};
+
+static int
+same(const char *a, const char *b)
+{
+    return a != NULL && strcmp(a, b) == 0;
+}
+
+static int
+eval_group_cb(void *arg, const struct storage_api_eval_group *g)
+{
+    struct schools_walk *w = arg;
+    struct eval_district *nv;
+
+    if (w->nev == w->evcap) {
+        w->evcap = w->evcap ? w->evcap * 2 : 8;
+        if ((nv = realloc(w->ev, w->evcap * sizeof(*nv))) == NULL)
+            return -ENOMEM;
+        w->ev = nv;
+    }
+    if ((w->ev[w->nev].district = strdup(g->district)) == NULL)
+        return -ENOMEM;
+    w->ev[w->nev++].id = g->max_id;
+    return 0;
+}
+
+static int
+school_item_cb(void *arg, const struct storage_api_school *s)
+{
+    struct schools_walk *w = arg;
+    struct school_item *it, *nit;
+    size_t i;
+    json_t *o;
+
+    if ((w->district != NULL && !same(s->district, w->district)) ||
+        (w->region != NULL && !same(s->region, w->region)) ||
+        (w->type != NULL && !same(s->type, w->type)))
+        return 0;
+    if (w->q != NULL && strstr(s->code, w->q) == NULL &&
+        (s->name == NULL || strstr(s->name, w->q) == NULL))
+        return 0;
+    if (w->n == w->cap) {
+        w->cap = w->cap ? w->cap * 2 : 64;
+        if ((nit = realloc(w->it, w->cap * sizeof(*nit))) == NULL)
+            return -ENOMEM;
+        w->it = nit;
+    }
+    it = &w->it[w->n];
+    memset(it, 0, sizeof(*it));
+    if ((o = json_object()) == NULL)
+        return -ENOMEM;
+    w->n++;
+    it->o = o;
+    set_str(o, "code", s->code);
+    set_str(o, "name", s->name);
+    set_str(o, "district", s->district);
+    set_str(o, "region", s->region);
+    set_str(o, "type", s->type);
+    set_opt(o, "students", s->students);
+    set_opt(o, "teachers", s->teachers);
+    set_opt(o, "classes", s->classes);
+    set_opt(o, "contracted_kbps", s->contracted_kbps);
+    set_int(o, "registered", s->registered);
+    it->code = json_string_value(json_object_get(o, "code"));
+    if (it->code == NULL)
+        it->code = "";
+    it->last_seen = s->last_seen;
+    it->eval_id = -1;
+    for (i = 0; i < w->nev; i++)
+        if ((w->ev[i].district[0] == '\0' ||
+             same(s->district, w->ev[i].district)) &&
+            w->ev[i].id > it->eval_id)
+            it->eval_id = w->ev[i].id;
+    return 0;
+}
+
+static int
+by_code(const void *a, const void *b)
+{
+    const struct school_item *x = *(struct school_item *const *)a;
+    const struct school_item *y = *(struct school_item *const *)b;
+
+    return strcmp(x->code, y->code);
+}
+
+struct status_walk {
+    struct schools_walk *w;
+    int64_t id;
+};
+
+static int
+status_cb(void *arg, const char *school, const char *rule,
+          const char *status)
+{
+    struct status_walk *sw = arg;
+    struct school_item key, *kp = &key, **hit;
+
+    key.code = school;
+    hit = bsearch(&kp, sw->w->byid, sw->w->n, sizeof(*sw->w->byid),
+                  by_code);
+    if (hit == NULL || (*hit)->eval_id != sw->id)
+        return 0;
+    (*hit)->nrules++;
+    if (same(status, "fails"))
+        (*hit)->fails++;
+    else if (same(status, "meets"))
+        (*hit)->meets++;
+    json_object_set_new((*hit)->rules, rule, jstr(status));
+    return 0;
+}
+
+/* The verdict of every school, from one walk of each evaluation's rows. */
+static int
+school_verdicts(struct req *r, struct schools_walk *w)
+{
+    struct status_walk sw;
+    size_t i, j;
+    int rc;
+
+    if (w->n == 0)
+        return 0;
+    if ((w->byid = calloc(w->n, sizeof(*w->byid))) == NULL)
+        return -ENOMEM;
+    for (i = 0; i < w->n; i++) {
+        w->byid[i] = &w->it[i];
+        if ((w->it[i].rules = json_object()) == NULL)
+            return -ENOMEM;
+    }
+    qsort(w->byid, w->n, sizeof(*w->byid), by_code);
+    sw.w = w;
+    for (i = 0; i < w->nev; i++) {
+        /* each evaluation once, however many districts point at it */
+        for (j = 0; j < i && w->ev[j].id != w->ev[i].id; j++)
+            ;
+        if (j < i)
+            continue;
+        sw.id = w->ev[i].id;
+        if ((rc = storage_api_eval_statuses(r->st, sw.id, status_cb,
+                                            &sw)) != 0)
+            return rc;
+    }
+    for (i = 0; i < w->n; i++) {
+        struct school_item *it = &w->it[i];
+
+        if (it->eval_id < 0 || it->nrules == 0)
+            it->verdict = "not_evaluated";
+        else if (it->fails > 0)
+            it->verdict = "fails";
+        else if (it->meets == it->nrules)
+            it->verdict = "meets";
+        else
+            it->verdict = "undetermined";
+    }
+    return 0;
+}
+
+static void
+schools_walk_free(struct schools_walk *w)
+{
+    size_t i;
+
+    for (i = 0; i < w->n; i++) {
+        json_decref(w->it[i].o);
+        json_decref(w->it[i].rules);
+    }
+    for (i = 0; i < w->nev; i++)
+        free(w->ev[i].district);
+    free(w->it);
+    free(w->ev);
+    free(w->byid);
+}
 
 static json_t *
 h_schools(struct req *r)
@@ -337,14 +426,12 @@ h_schools(struct req *r)
         "region"), *type = arg_str(r, "type"), *verdict = arg_str(r,
         "verdict"), *pack = arg_str(r, "pack"), *q = arg_str(r, "q");
     long long limit, offset, year;
-    int has_reg = api_has_table(r->st, "schools");
-    int has_eval = api_has_table(r->st, "evaluation_school");
-    int use_eval;
-    char sql[4096];
-    sqlite3_stmt *s;
-    json_t *o, *items, *it;
+    int has_eval = storage_api_has(r->st, STORAGE_API_EVALUATIONS);
+    struct schools_walk w;
+    json_t *o, *items;
     int64_t total = 0;
-    int rc;
+    int use_eval, rc;
+    size_t i;
 
     if (arg_int(r, "limit", API_DEFAULT_LIMIT, 1, API_MAX_LIMIT, &limit) ||
         arg_int(r, "offset", 0, 0, INT32_MAX, &offset) ||
@@ -360,87 +447,56 @@ h_schools(struct req *r)
         return fail(r, 400, "verdict is meets, fails, undetermined or "
                             "not_evaluated");
     use_eval = pack != NULL && has_eval;
-    if (pack != NULL && !has_eval && verdict != NULL &&
-        strcmp(verdict, "not_evaluated") != 0)
-        verdict = "\x01"; /* nothing can match: no evaluations stored */
 
-#define BIND_FILTERS(st_) do { \
-        bind_text(st_, ":district", district); \
-        bind_text(st_, ":region", region); \
-        bind_text(st_, ":type", type); \
-        bind_text(st_, ":verdict", use_eval || verdict == NULL ? verdict \
-                  : (strcmp(verdict, "not_evaluated") == 0 ? NULL : verdict)); \
-        bind_text(st_, ":q", q); \
-        bind_text(st_, ":pack", pack); \
-        bind_int(st_, ":year", year); \
-    } while (0)
+    memset(&w, 0, sizeof(w));
+    w.district = district;
+    w.region = region;
+    w.type = type;
+    w.q = q;
+    rc = 0;
+    if (use_eval)
+        rc = storage_api_eval_groups(r->st, pack, year, eval_group_cb, &w);
+    if (rc == 0)
+        rc = storage_api_each_school(r->st, school_item_cb, &w);
+    if (rc == 0 && use_eval)
+        rc = school_verdicts(r, &w);
+    if (rc != 0) {
+        schools_walk_free(&w);
+        return fail_store(r, rc);
+    }
 
-    snprintf(sql, sizeof(sql), "%s%s SELECT COUNT(*)%s",
-             has_reg ? schools_cte_reg : schools_cte_noreg,
-             use_eval ? schools_cte_eval : schools_cte_noeval, schools_where);
-    if (prep(r, sql, &s) != 0)
-        return NULL;
-    BIND_FILTERS(s);
-    rc = sqlite3_step(s);
-    if (rc == SQLITE_ROW)
-        total = sqlite3_column_int64(s, 0);
-    sqlite3_finalize(s);
-    if (rc != SQLITE_ROW)
-        return fail_sql(r, rc);
-
-    snprintf(sql, sizeof(sql),
-             "%s%s SELECT code, name, district, region, type, students,"
-             " teachers, classes, contracted_kbps, registered,"
-             " (SELECT MAX(minute) FROM class_minute m"
-             "  WHERE m.school = s2.code) AS last_data,"
-             " ag.last_seen AS last_seen,"
-             " eval_id, verdict%s ORDER BY code LIMIT :limit OFFSET :offset",
-             has_reg ? schools_cte_reg : schools_cte_noreg,
-             use_eval ? schools_cte_eval : schools_cte_noeval,
-             schools_where_ag);
-    if (prep(r, sql, &s) != 0)
-        return NULL;
-    BIND_FILTERS(s);
-#undef BIND_FILTERS
-    bind_int(s, ":limit", limit);
-    bind_int(s, ":offset", offset);
+    /* without evaluations stored every school is not_evaluated: that
+     * filter keeps all, any other none */
     items = json_array();
-    if (rows_into(r, s, items) != 0) {
-        json_decref(items);
-        return NULL;
-    }
-    /* without evaluations the verdict says so, rather than null */
-    if (pack != NULL && !use_eval) {
-        size_t i;
-        json_array_foreach(items, i, it)
-            json_object_set_new(it, "verdict", json_string("not_evaluated"));
-    }
-    /* per rule statuses, for the overview table */
-    if (use_eval) {
-        size_t i;
-        if (prep(r, "SELECT rule, status FROM evaluation_school"
-                    " WHERE eval_id = ? AND school = ? ORDER BY rule",
-                 &s) != 0) {
+    for (i = 0; i < w.n; i++) {
+        struct school_item *it = &w.it[i];
+        const char *v = use_eval ? it->verdict : "not_evaluated";
+        json_t *io = it->o;
+        int64_t last;
+
+        if (verdict != NULL && strcmp(v, verdict) != 0)
+            continue;
+        if (total++ < offset || total > offset + limit)
+            continue;
+        rc = storage_api_last_minute(r->st, it->code, &last);
+        if (rc != 0 && rc != -ENOENT) {
             json_decref(items);
-            return NULL;
+            schools_walk_free(&w);
+            return fail_store(r, rc);
         }
-        json_array_foreach(items, i, it) {
-            json_t *rules = json_object(), *eid = json_object_get(it,
-                                                                 "eval_id");
-            if (json_is_integer(eid)) {
-                sqlite3_reset(s);
-                sqlite3_bind_int64(s, 1, json_integer_value(eid));
-                sqlite3_bind_text(s, 2, json_string_value(json_object_get(
-                                      it, "code")), -1, SQLITE_TRANSIENT);
-                while ((rc = sqlite3_step(s)) == SQLITE_ROW)
-                    json_object_set_new(rules,
-                        (const char *)sqlite3_column_text(s, 0),
-                        json_string((const char *)sqlite3_column_text(s, 1)));
-            }
-            json_object_set_new(it, "rules", rules);
-        }
-        sqlite3_finalize(s);
+        json_object_set_new(io, "last_data", rc == 0 ? json_integer(last)
+                                                     : json_null());
+        set_opt(io, "last_seen", it->last_seen);
+        json_object_set_new(io, "eval_id", use_eval && it->eval_id >= 0 ?
+                            json_integer(it->eval_id) : json_null());
+        json_object_set_new(io, "verdict", pack != NULL ? json_string(v)
+                                                        : json_null());
+        /* per rule statuses, for the overview table */
+        if (use_eval)
+            json_object_set(io, "rules", it->rules);
+        json_array_append(items, io);
     }
+    schools_walk_free(&w);
     o = json_pack("{s:I, s:I, s:I}", "total", (json_int_t)total, "limit",
                   (json_int_t)limit, "offset", (json_int_t)offset);
     json_object_set_new(o, "items", items);
@@ -450,105 +506,114 @@ h_schools(struct req *r)
 /* ------------------------------------------------------------------ */
 /* /schools/{code}                                                      */
 
+static int
+registry_cb(void *arg, const struct storage_api_school *s)
+{
+    json_t *o = json_object();
+
+    set_str(o, "code", s->code);
+    set_str(o, "name", s->name);
+    set_str(o, "district", s->district);
+    set_str(o, "region", s->region);
+    set_str(o, "type", s->type);
+    set_opt(o, "students", s->students);
+    set_opt(o, "teachers", s->teachers);
+    set_opt(o, "classes", s->classes);
+    set_opt(o, "contracted_kbps", s->contracted_kbps);
+    set_opt(o, "declared_student_computers", s->declared_student_computers);
+    set_opt(o, "declared_teacher_computers", s->declared_teacher_computers);
+    set_opt(o, "updated", s->updated);
+    *(json_t **)arg = o;
+    return 0;
+}
+
 static json_t *
 school_registry(struct req *r, const char *code, int *found)
 {
-    sqlite3_stmt *s;
     json_t *o = NULL;
     int rc;
 
     *found = 0;
-    if (!api_has_table(r->st, "schools"))
+    if (!storage_api_has(r->st, STORAGE_API_REGISTRY))
         return json_null();
-    if (prep(r, "SELECT code, name, district, region, type, students,"
-                " teachers, classes, contracted_kbps,"
-                " declared_student_computers, declared_teacher_computers,"
-                " updated FROM schools WHERE code = ?", &s) != 0)
-        return NULL;
-    sqlite3_bind_text(s, 1, code, -1, SQLITE_TRANSIENT);
-    rc = sqlite3_step(s);
-    if (rc == SQLITE_ROW) {
-        o = row_object(s);
-        *found = 1;
-    } else if (rc == SQLITE_DONE) {
-        o = json_null();
-    } else {
-        fail_sql(r, rc);
+    rc = storage_api_school(r->st, code, registry_cb, &o);
+    if (rc == -ENOENT)
+        return json_null();
+    if (rc != 0) {
+        json_decref(o);
+        return fail_store(r, rc);
     }
-    sqlite3_finalize(s);
+    *found = 1;
     return o;
+}
+
+struct latest_walk {
+    json_t *arr;
+    int64_t bytes_up, bytes_down, devices;
+};
+
+static int
+latest_cb(void *arg, const struct storage_api_class_minute *c)
+{
+    struct latest_walk *w = arg;
+    json_t *o = json_object();
+
+    set_str(o, "class", c->class_id);
+    set_str(o, "name", c->name);
+    set_str(o, "kind", c->kind);
+    set_int(o, "bytes_up", c->bytes_up);
+    set_int(o, "bytes_down", c->bytes_down);
+    set_int(o, "pkts_up", c->pkts_up);
+    set_int(o, "pkts_down", c->pkts_down);
+    json_object_set_new(o, "up_mbps", json_real(mbps(c->bytes_up)));
+    json_object_set_new(o, "down_mbps", json_real(mbps(c->bytes_down)));
+    set_int(o, "peak_up_bps", c->peak_up_bps);
+    set_int(o, "peak_down_bps", c->peak_down_bps);
+    set_int(o, "devices", c->devices);
+    json_array_append_new(w->arr, o);
+    w->bytes_up += c->bytes_up;
+    w->bytes_down += c->bytes_down;
+    w->devices += c->devices;
+    return 0;
 }
 
 /* The classes of the school's latest stored minute, with rates: bytes in
  * a minute * 8 / 60 is the mean bit rate of that minute. Registry names
- * and kinds are joined where they exist. */
+ * and kinds where they exist. */
 static json_t *
 school_latest(struct req *r, const char *code, int64_t *last)
 {
-    int has_classes = api_has_table(r->st, "classes");
-    sqlite3_stmt *s;
-    json_t *o, *arr;
-    char sql[1024];
+    struct latest_walk w;
+    json_t *o, *t;
     int rc;
 
     *last = -1;
-    if (prep(r, "SELECT MAX(minute) FROM class_minute WHERE school = ?",
-             &s) != 0)
-        return NULL;
-    sqlite3_bind_text(s, 1, code, -1, SQLITE_TRANSIENT);
-    rc = sqlite3_step(s);
-    if (rc == SQLITE_ROW && sqlite3_column_type(s, 0) != SQLITE_NULL)
-        *last = sqlite3_column_int64(s, 0);
-    sqlite3_finalize(s);
-    if (rc != SQLITE_ROW)
-        return fail_sql(r, rc);
-    if (*last < 0)
+    rc = storage_api_last_minute(r->st, code, last);
+    if (rc == -ENOENT) {
+        *last = -1;
         return json_null();
-    snprintf(sql, sizeof(sql),
-             "SELECT m.class AS class, %s, SUM(bytes_up) AS bytes_up,"
-             " SUM(bytes_down) AS bytes_down, SUM(pkts_up) AS pkts_up,"
-             " SUM(pkts_down) AS pkts_down,"
-             " SUM(bytes_up) * 8.0 / 60 / 1e6 AS up_mbps,"
-             " SUM(bytes_down) * 8.0 / 60 / 1e6 AS down_mbps,"
-             " MAX(peak_up_bps) AS peak_up_bps,"
-             " MAX(peak_down_bps) AS peak_down_bps,"
-             " SUM(devices) AS devices"
-             " FROM class_minute m %s"
-             " WHERE m.school = :school AND m.minute = :minute"
-             " GROUP BY m.class ORDER BY m.class",
-             has_classes ? "c.name AS name, c.kind AS kind"
-                         : "NULL AS name, NULL AS kind",
-             has_classes ? "LEFT JOIN classes c ON c.school = m.school"
-                           " AND c.class = m.class" : "");
-    if (prep(r, sql, &s) != 0)
-        return NULL;
-    bind_text(s, ":school", code);
-    bind_int(s, ":minute", *last);
-    arr = json_array();
-    if (rows_into(r, s, arr) != 0) {
-        json_decref(arr);
-        return NULL;
+    }
+    if (rc != 0) {
+        *last = -1;
+        return fail_store(r, rc);
+    }
+    memset(&w, 0, sizeof(w));
+    w.arr = json_array();
+    if ((rc = storage_api_minute_classes(r->st, code, *last, latest_cb,
+                                         &w)) != 0) {
+        json_decref(w.arr);
+        return fail_store(r, rc);
     }
     o = json_pack("{s:I}", "minute", (json_int_t)*last);
-    json_object_set_new(o, "classes", arr);
+    json_object_set_new(o, "classes", w.arr);
     /* totals over the classes */
-    if (prep(r, "SELECT SUM(bytes_up) AS bytes_up, SUM(bytes_down) AS"
-                " bytes_down, SUM(bytes_up) * 8.0 / 60 / 1e6 AS up_mbps,"
-                " SUM(bytes_down) * 8.0 / 60 / 1e6 AS down_mbps,"
-                " SUM(devices) AS devices FROM class_minute"
-                " WHERE school = ? AND minute = ?", &s) != 0) {
-        json_decref(o);
-        return NULL;
-    }
-    sqlite3_bind_text(s, 1, code, -1, SQLITE_TRANSIENT);
-    sqlite3_bind_int64(s, 2, *last);
-    if ((rc = sqlite3_step(s)) == SQLITE_ROW)
-        json_object_set_new(o, "totals", row_object(s));
-    sqlite3_finalize(s);
-    if (rc != SQLITE_ROW) {
-        json_decref(o);
-        return fail_sql(r, rc);
-    }
+    t = json_object();
+    set_int(t, "bytes_up", w.bytes_up);
+    set_int(t, "bytes_down", w.bytes_down);
+    json_object_set_new(t, "up_mbps", json_real(mbps(w.bytes_up)));
+    json_object_set_new(t, "down_mbps", json_real(mbps(w.bytes_down)));
+    set_int(t, "devices", w.devices);
+    json_object_set_new(o, "totals", t);
     return o;
 }
 
@@ -619,21 +684,30 @@ school_metrics(struct req *r, const char *code, const char *district,
     return o;
 }
 
+static int
+school_agent_cb(void *arg, const struct storage_api_agent *a)
+{
+    json_t *o = json_object();
+
+    set_str(o, "agent_id", a->agent_id);
+    set_str(o, "version", a->version);
+    set_str(o, "peer", a->peer);
+    set_int(o, "first_seen", a->first_seen);
+    set_int(o, "last_seen", a->last_seen);
+    json_array_append_new(arg, o);
+    return 0;
+}
+
 static json_t *
 school_agents(struct req *r, const char *code)
 {
-    sqlite3_stmt *s;
     json_t *arr = json_array();
+    int rc;
 
-    if (prep(r, "SELECT agent_id, version, peer, first_seen, last_seen"
-                " FROM agents WHERE school = ? ORDER BY agent_id", &s) != 0) {
+    if ((rc = storage_api_each_agent(r->st, code, -1, 0, school_agent_cb,
+                                     arr)) != 0) {
         json_decref(arr);
-        return NULL;
-    }
-    sqlite3_bind_text(s, 1, code, -1, SQLITE_TRANSIENT);
-    if (rows_into(r, s, arr) != 0) {
-        json_decref(arr);
-        return NULL;
+        return fail_store(r, rc);
     }
     return arr;
 }
@@ -756,6 +830,82 @@ daily_metrics(struct req *r, const char *code, const char *district,
     return 0;
 }
 
+struct series_walk {
+    json_t *classes, *cl;       /* cl: the current class's object */
+    char *prev;                 /* its class id */
+    int64_t nb;
+    json_t *devices, *data, *capture;
+};
+
+static const char *const series_keys[] = {
+    "bytes_up", "bytes_down", "peak_up_bps", "peak_down_bps",
+    "devices_max", "minutes",
+};
+#define NSERIES_KEYS (sizeof(series_keys) / sizeof(series_keys[0]))
+
+static int
+class_bucket_cb(void *arg, const struct storage_api_class_bucket *b)
+{
+    struct series_walk *w = arg;
+    int64_t v[NSERIES_KEYS];
+    size_t k;
+    int64_t i;
+
+    if (w->prev == NULL || strcmp(w->prev, b->class_id) != 0) {
+        free(w->prev);
+        if ((w->prev = strdup(b->class_id)) == NULL)
+            return -ENOMEM;
+        w->cl = json_pack("{s:s}", "class", b->class_id);
+        json_object_set_new(w->cl, "name", jstr(b->name));
+        json_object_set_new(w->cl, "kind", jstr(b->kind));
+        for (k = 0; k < NSERIES_KEYS; k++) {
+            json_t *a = json_array();
+            for (i = 0; i < w->nb; i++)
+                json_array_append_new(a, json_null());
+            json_object_set_new(w->cl, series_keys[k], a);
+        }
+        json_array_append_new(w->classes, w->cl);
+    }
+    if (b->bucket < 0 || b->bucket >= w->nb)
+        return 0;
+    v[0] = b->bytes_up;
+    v[1] = b->bytes_down;
+    v[2] = b->peak_up_bps;
+    v[3] = b->peak_down_bps;
+    v[4] = b->devices_max;
+    v[5] = b->minutes;
+    for (k = 0; k < NSERIES_KEYS; k++)
+        json_array_set_new(json_object_get(w->cl, series_keys[k]),
+                           (size_t)b->bucket, json_integer(v[k]));
+    return 0;
+}
+
+static int
+school_bucket_cb(void *arg, const struct storage_api_bucket *b)
+{
+    struct series_walk *w = arg;
+
+    if (b->bucket < 0 || b->bucket >= w->nb)
+        return 0;
+    json_array_set_new(w->devices, (size_t)b->bucket,
+                       json_integer(b->value));
+    json_array_set_new(w->data, (size_t)b->bucket,
+                       json_integer(b->minutes));
+    return 0;
+}
+
+static int
+capture_bucket_cb(void *arg, const struct storage_api_bucket *b)
+{
+    struct series_walk *w = arg;
+
+    if (b->bucket < 0 || b->bucket >= w->nb)
+        return 0;
+    json_array_set_new(w->capture, (size_t)b->bucket,
+                       json_integer(b->minutes));
+    return 0;
+}
+
 /* Column arrays (one slot per bucket, null where nothing was stored), the
  * shape chart libraries take. Buckets are aligned to local midnight (day)
  * or to the hour, in the district calendar's UTC offset. */
@@ -763,15 +913,12 @@ static json_t *
 h_series(struct req *r, const char *code)
 {
     const char *bucket = arg_str(r, "bucket");
-    int has_classes = api_has_table(r->st, "classes");
     int64_t width, off = 480 * 60, from, to, last = -1, nb, i;
     long long maxb;
     struct calendar cal;
-    sqlite3_stmt *s;
-    json_t *o, *t, *classes, *cl = NULL, *devices, *capture, *data;
-    const char *prev = NULL;
-    char *prevbuf = NULL;
-    char sql[1024], district[256] = "";
+    struct series_walk w;
+    json_t *o, *t;
+    char district[256] = "";
     long long want_metrics;
     int rc, found;
     json_t *reg;
@@ -803,19 +950,16 @@ h_series(struct req *r, const char *code)
     if (want_metrics && !found)
         return fail(r, 400, "metrics=1 needs a school in the registry");
     /* the offset of the school's district calendar, when it has one */
-    if (found && api_has_table(r->st, "calendar") &&
+    if (found && storage_api_has(r->st, STORAGE_API_CALENDAR) &&
         calendar_get(r->st, district, &cal) == 0) {
         off = (int64_t)cal.utc_offset * 60;
         calendar_free(&cal);
     }
-    if (prep(r, "SELECT MAX(minute) FROM class_minute WHERE school = ?",
-             &s) != 0)
-        return NULL;
-    sqlite3_bind_text(s, 1, code, -1, SQLITE_TRANSIENT);
-    if (sqlite3_step(s) == SQLITE_ROW &&
-        sqlite3_column_type(s, 0) != SQLITE_NULL)
-        last = sqlite3_column_int64(s, 0);
-    sqlite3_finalize(s);
+    rc = storage_api_last_minute(r->st, code, &last);
+    if (rc == -ENOENT)
+        last = -1;
+    else if (rc != 0)
+        return fail_store(r, rc);
     /* default: the 30 days (48 hours, 3 hours) up to the latest data */
     to = last >= 0 ? last + 60 : r->now;
     if (arg_time(r, "to", to, &to) != 0)
@@ -839,101 +983,37 @@ h_series(struct req *r, const char *code)
                   bucket, "utc_offset", (json_int_t)(off / 60), "from",
                   (json_int_t)from, "to", (json_int_t)to, "buckets",
                   (json_int_t)nb);
+    memset(&w, 0, sizeof(w));
+    w.nb = nb;
     t = json_array();
-    devices = json_array();
-    capture = json_array();
-    data = json_array();
+    w.devices = json_array();
+    w.capture = json_array();
+    w.data = json_array();
     for (i = 0; i < nb; i++) {
         json_array_append_new(t, json_integer(from + i * width));
-        json_array_append_new(devices, json_null());
-        json_array_append_new(capture, json_null());
-        json_array_append_new(data, json_null());
+        json_array_append_new(w.devices, json_null());
+        json_array_append_new(w.capture, json_null());
+        json_array_append_new(w.data, json_null());
     }
     json_object_set_new(o, "t", t);
-    classes = json_array();
-    json_object_set_new(o, "classes", classes);
-    json_object_set_new(o, "devices_max", devices);
-    json_object_set_new(o, "data_minutes", data);
-    json_object_set_new(o, "capture_minutes", capture);
+    w.classes = json_array();
+    json_object_set_new(o, "classes", w.classes);
+    json_object_set_new(o, "devices_max", w.devices);
+    json_object_set_new(o, "data_minutes", w.data);
+    json_object_set_new(o, "capture_minutes", w.capture);
 
     /* per class per bucket */
-    snprintf(sql, sizeof(sql),
-             "SELECT m.class, (m.minute - :from) / :w AS b, SUM(bytes_up),"
-             " SUM(bytes_down), MAX(peak_up_bps), MAX(peak_down_bps),"
-             " MAX(devices), COUNT(*), %s FROM class_minute m %s"
-             " WHERE m.school = :school AND m.minute >= :from"
-             " AND m.minute < :to GROUP BY m.class, b ORDER BY m.class, b",
-             has_classes ? "(SELECT name FROM classes c WHERE c.school ="
-                           " m.school AND c.class = m.class),"
-                           " (SELECT kind FROM classes c WHERE c.school ="
-                           " m.school AND c.class = m.class)"
-                         : "NULL, NULL", "");
-    if (prep(r, sql, &s) != 0)
-        goto err;
-    bind_text(s, ":school", code);
-    bind_int(s, ":from", from);
-    bind_int(s, ":to", to);
-    bind_int(s, ":w", width);
-    while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-        const char *c = (const char *)sqlite3_column_text(s, 0);
-        int64_t b = sqlite3_column_int64(s, 1);
-        static const char *const keys[] = {
-            "bytes_up", "bytes_down", "peak_up_bps", "peak_down_bps",
-            "devices_max", "minutes",
-        };
-        size_t k;
-
-        if (prev == NULL || strcmp(prev, c) != 0) {
-            free(prevbuf);
-            prevbuf = strdup(c);
-            prev = prevbuf;
-            cl = json_pack("{s:s}", "class", c);
-            json_object_set_new(cl, "name", col_json(s, 8));
-            json_object_set_new(cl, "kind", col_json(s, 9));
-            for (k = 0; k < sizeof(keys) / sizeof(keys[0]); k++) {
-                json_t *a = json_array();
-                for (i = 0; i < nb; i++)
-                    json_array_append_new(a, json_null());
-                json_object_set_new(cl, keys[k], a);
-            }
-            json_array_append_new(classes, cl);
-        }
-        if (b < 0 || b >= nb)
-            continue;
-        for (k = 0; k < sizeof(keys) / sizeof(keys[0]); k++)
-            json_array_set_new(json_object_get(cl, keys[k]), (size_t)b,
-                               json_integer(sqlite3_column_int64(
-                                   s, 2 + (int)k)));
-    }
-    free(prevbuf);
-    sqlite3_finalize(s);
-    if (rc != SQLITE_DONE) {
-        fail_sql(r, rc);
+    rc = storage_api_class_buckets(r->st, code, from, to, width,
+                                   class_bucket_cb, &w);
+    free(w.prev);
+    if (rc != 0) {
+        fail_store(r, rc);
         goto err;
     }
-
     /* devices at the busiest minute, and minutes with any class data */
-    if (prep(r, "SELECT b, MAX(d), COUNT(*) FROM (SELECT (minute - :from)"
-                " / :w AS b, SUM(devices) AS d FROM class_minute"
-                " WHERE school = :school AND minute >= :from AND minute < :to"
-                " GROUP BY minute) GROUP BY b", &s) != 0)
-        goto err;
-    bind_text(s, ":school", code);
-    bind_int(s, ":from", from);
-    bind_int(s, ":to", to);
-    bind_int(s, ":w", width);
-    while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-        int64_t b = sqlite3_column_int64(s, 0);
-        if (b < 0 || b >= nb)
-            continue;
-        json_array_set_new(devices, (size_t)b,
-                           json_integer(sqlite3_column_int64(s, 1)));
-        json_array_set_new(data, (size_t)b,
-                           json_integer(sqlite3_column_int64(s, 2)));
-    }
-    sqlite3_finalize(s);
-    if (rc != SQLITE_DONE) {
-        fail_sql(r, rc);
+    if ((rc = storage_api_school_buckets(r->st, code, from, to, width,
+                                         school_bucket_cb, &w)) != 0) {
+        fail_store(r, rc);
         goto err;
     }
     /* per-day metrics by the compliance module's own computation (Wi-Fi
@@ -942,24 +1022,9 @@ h_series(struct req *r, const char *code)
     if (want_metrics && daily_metrics(r, code, district, o, from, nb) != 0)
         goto err;
     /* minutes in which a capture reported: the data coverage */
-    if (prep(r, "SELECT (minute - :from) / :w AS b, COUNT(DISTINCT minute)"
-                " FROM capture_minute WHERE school = :school"
-                " AND minute >= :from AND minute < :to GROUP BY b", &s) != 0)
-        goto err;
-    bind_text(s, ":school", code);
-    bind_int(s, ":from", from);
-    bind_int(s, ":to", to);
-    bind_int(s, ":w", width);
-    while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-        int64_t b = sqlite3_column_int64(s, 0);
-        if (b < 0 || b >= nb)
-            continue;
-        json_array_set_new(capture, (size_t)b,
-                           json_integer(sqlite3_column_int64(s, 1)));
-    }
-    sqlite3_finalize(s);
-    if (rc != SQLITE_DONE) {
-        fail_sql(r, rc);
+    if ((rc = storage_api_capture_buckets(r->st, code, from, to, width,
+                                          capture_bucket_cb, &w)) != 0) {
+        fail_store(r, rc);
         goto err;
     }
     return o;
@@ -971,14 +1036,106 @@ err:
 /* ------------------------------------------------------------------ */
 /* /agents                                                              */
 
+struct agents_walk {
+    json_t *items;
+    int64_t now;
+};
+
+static int
+agent_cb(void *arg, const struct storage_api_agent *a)
+{
+    struct agents_walk *w = arg;
+    json_t *o = json_object();
+
+    set_str(o, "agent_id", a->agent_id);
+    set_str(o, "school", a->school);
+    set_str(o, "version", a->version);
+    set_str(o, "boot_id", a->boot_id);
+    set_str(o, "peer", a->peer);
+    set_int(o, "first_seen", a->first_seen);
+    set_int(o, "last_seen", a->last_seen);
+    set_int(o, "age_s", w->now - a->last_seen);
+    json_array_append_new(w->items, o);
+    return 0;
+}
+
+static int
+stream_cb(void *arg, const struct storage_api_stream *s)
+{
+    json_t *o = json_object();
+
+    set_int(o, "stream", s->stream);
+    set_int(o, "last_seq", s->last_seq);
+    set_int(o, "batches", s->batches);
+    set_int(o, "updated", s->updated);
+    json_array_append_new(arg, o);
+    return 0;
+}
+
+/* An agent's streams, capture completeness over the window and latest own
+ * report into its item. */
+static int
+agent_detail(struct req *r, json_t *it, int64_t from, long long window,
+             int has_status)
+{
+    const char *aid = json_string_value(json_object_get(it, "agent_id"));
+    const char *school = json_string_value(json_object_get(it, "school"));
+    struct storage_api_capture cap;
+    struct storage_api_agent_status as;
+    json_t *streams = json_array(), *c;
+    int rc;
+
+    json_object_set_new(it, "streams", streams);
+    if ((rc = storage_api_agent_streams(r->st, aid, stream_cb,
+                                        streams)) != 0)
+        return rc;
+    /* capture completeness: minutes of the window in which this agent's
+     * capture reported, over the window's minutes */
+    if ((rc = storage_api_agent_capture(r->st, school, aid, from, r->now,
+                                        &cap)) != 0)
+        return rc;
+    c = json_object();
+    set_int(c, "minutes", cap.minutes);
+    set_opt(c, "pkts_seen", cap.pkts_seen);
+    set_opt(c, "pcap_recv", cap.pcap_recv);
+    set_opt(c, "pcap_drop", cap.pcap_drop);
+    set_opt(c, "pcap_ifdrop", cap.pcap_ifdrop);
+    set_opt(c, "unclassified_pkts", cap.unclassified_pkts);
+    set_opt(c, "last_minute", cap.last_minute);
+    json_object_set_new(c, "window_s", json_integer(window));
+    json_object_set_new(c, "completeness_pct",
+                        json_real(100.0 * (double)cap.minutes /
+                                  (double)(window / 60)));
+    json_object_set_new(it, "capture", c);
+    /* the agent's latest own report (AGENT_STATUS records), when the
+     * store and the agent have them */
+    json_object_set_new(it, "status", json_null());
+    if (!has_status)
+        return 0;
+    rc = storage_api_agent_status(r->st, aid, &as);
+    if (rc == -ENOENT)
+        return 0;
+    if (rc != 0)
+        return rc;
+    c = json_object();
+    set_int(c, "minute", as.minute);
+    set_int(c, "backlog_batches", as.backlog_batches);
+    set_int(c, "dropped_batches", as.dropped_batches);
+    set_int(c, "dropped_rows", as.dropped_rows);
+    set_int(c, "uptime_s", as.uptime_s);
+    json_object_set_new(it, "status", c);
+    return 0;
+}
+
 static json_t *
 h_agents(struct req *r)
 {
     const char *school = arg_str(r, "school");
     long long limit, offset, window;
-    sqlite3_stmt *s, *sst, *cap, *ast = NULL;
-    json_t *o, *items, *it;
+    struct agents_walk w;
+    json_t *o, *it;
     int64_t total = 0, from;
+    int has_status;
     size_t i;
     int rc;
 
@@ -987,160 +1144,159 @@ h_agents(struct req *r)
         arg_int(r, "window", 86400, 60, 31 * 86400, &window))
         return NULL;
     from = r->now - window;
-    if (prep(r, "SELECT COUNT(*) FROM agents WHERE"
-                " (:school IS NULL OR school = :school)", &s) != 0)
-        return NULL;
-    bind_text(s, ":school", school);
-    if ((rc = sqlite3_step(s)) == SQLITE_ROW)
-        total = sqlite3_column_int64(s, 0);
-    sqlite3_finalize(s);
-    if (rc != SQLITE_ROW)
-        return fail_sql(r, rc);
-    if (prep(r, "SELECT agent_id, school, version, boot_id, peer,"
-                " first_seen, last_seen, :now - last_seen AS age_s"
-                " FROM agents WHERE (:school IS NULL OR school = :school)"
-                " ORDER BY school, agent_id LIMIT :limit OFFSET :offset",
-             &s) != 0)
-        return NULL;
-    bind_text(s, ":school", school);
-    bind_int(s, ":now", r->now);
-    bind_int(s, ":limit", limit);
-    bind_int(s, ":offset", offset);
-    items = json_array();
-    if (rows_into(r, s, items) != 0) {
-        json_decref(items);
-        return NULL;
+    if ((rc = storage_api_agent_count(r->st, school, &total)) != 0)
+        return fail_store(r, rc);
+    w.items = json_array();
+    w.now = r->now;
+    if ((rc = storage_api_each_agent(r->st, school, limit, offset, agent_cb,
+                                     &w)) != 0) {
+        json_decref(w.items);
+        return fail_store(r, rc);
     }
-    if (prep(r, "SELECT stream, last_seq, batches, updated FROM streams"
-                " WHERE agent_id = ? ORDER BY stream", &sst) != 0) {
-        json_decref(items);
-        return NULL;
-    }
-    /* capture completeness: minutes of the window in which this agent's
-     * capture reported, over the window's minutes */
-    if (prep(r, "SELECT COUNT(DISTINCT minute) AS minutes,"
-                " SUM(pkts_seen) AS pkts_seen, SUM(pcap_recv) AS pcap_recv,"
-                " SUM(pcap_drop) AS pcap_drop,"
-                " SUM(pcap_ifdrop) AS pcap_ifdrop,"
-                " SUM(unclassified_pkts) AS unclassified_pkts,"
-                " MAX(minute) AS last_minute"
-                " FROM capture_minute WHERE school = :school"
-                " AND minute >= :from AND minute < :to"
-                " AND agent_id = :agent", &cap) != 0) {
-        sqlite3_finalize(sst);
-        json_decref(items);
-        return NULL;
-    }
-    if (api_has_table(r->st, "agent_status") &&
-        prep(r, "SELECT minute, backlog_batches, dropped_batches,"
-                " dropped_rows, uptime_s FROM agent_status"
-                " WHERE agent_id = ? ORDER BY minute DESC LIMIT 1",
-             &ast) != 0) {
-        sqlite3_finalize(sst);
-        sqlite3_finalize(cap);
-        json_decref(items);
-        return NULL;
-    }
-    json_array_foreach(items, i, it) {
-        const char *aid = json_string_value(json_object_get(it, "agent_id"));
-        json_t *streams = json_array(), *c;
-        int64_t mins = 0;
-
-        sqlite3_reset(sst);
-        sqlite3_bind_text(sst, 1, aid, -1, SQLITE_TRANSIENT);
-        while ((rc = sqlite3_step(sst)) == SQLITE_ROW)
-            json_array_append_new(streams, row_object(sst));
-        json_object_set_new(it, "streams", streams);
-        sqlite3_reset(cap);
-        bind_text(cap, ":school",
-                  json_string_value(json_object_get(it, "school")));
-        bind_text(cap, ":agent", aid);
-        bind_int(cap, ":from", from);
-        bind_int(cap, ":to", r->now);
-        if ((rc = sqlite3_step(cap)) != SQLITE_ROW) {
-            sqlite3_finalize(sst);
-            sqlite3_finalize(cap);
-            json_decref(items);
-            return fail_sql(r, rc);
-        }
-        c = row_object(cap);
-        mins = sqlite3_column_int64(cap, 0);
-        json_object_set_new(c, "window_s", json_integer(window));
-        json_object_set_new(c, "completeness_pct",
-                            json_real(100.0 * (double)mins /
-                                      (double)(window / 60)));
-        json_object_set_new(it, "capture", c);
-        /* the agent's latest own report (AGENT_STATUS records), when
-         * the store and the agent have them */
-        json_object_set_new(it, "status", json_null());
-        if (ast != NULL) {
-            sqlite3_reset(ast);
-            sqlite3_bind_text(ast, 1, aid, -1, SQLITE_TRANSIENT);
-            rc = sqlite3_step(ast);
-            if (rc == SQLITE_ROW) {
-                json_object_set_new(it, "status", row_object(ast));
-            } else if (rc != SQLITE_DONE) {
-                sqlite3_finalize(sst);
-                sqlite3_finalize(cap);
-                sqlite3_finalize(ast);
-                json_decref(items);
-                return fail_sql(r, rc);
-            }
+    has_status = storage_api_has(r->st, STORAGE_API_AGENT_STATUS);
+    json_array_foreach(w.items, i, it) {
+        if ((rc = agent_detail(r, it, from, window, has_status)) != 0) {
+            json_decref(w.items);
+            return fail_store(r, rc);
         }
     }
-    sqlite3_finalize(ast);
-    sqlite3_finalize(sst);
-    sqlite3_finalize(cap);
     o = json_pack("{s:I, s:I, s:I}", "total", (json_int_t)total, "limit",
                   (json_int_t)limit, "offset", (json_int_t)offset);
-    json_object_set_new(o, "items", items);
+    json_object_set_new(o, "items", w.items);
     return o;
 }
 
 /* ------------------------------------------------------------------ */
 /* /packs, /evaluations                                                 */
 
+static int
+pack_cb(void *arg, const struct storage_api_pack *p)
+{
+    json_t *o = json_object();
+
+    set_str(o, "pack", p->pack);
+    set_str(o, "version", p->version);
+    set_str(o, "title", p->title);
+    set_int(o, "loaded", p->loaded);
+    json_array_append_new(arg, o);
+    return 0;
+}
+
+struct years_walk {
+    int64_t rules;
+    char years[512];
+    size_t len;
+};
+
+static int
+year_cb(void *arg, int64_t year, int64_t rules)
+{
+    struct years_walk *w = arg;
+    int n;
+
+    w->rules += rules;
+    n = snprintf(w->years + w->len, sizeof(w->years) - w->len, "%s%" PRId64,
+                 w->len ? "," : "", year);
+    if (n > 0 && (size_t)n < sizeof(w->years) - w->len)
+        w->len += (size_t)n;
+    return 0;
+}
+
+/* Each pack with its number of rules and the years they cover
+ * ("2020,2021"; null without rules). */
 static json_t *
 h_packs(struct req *r)
 {
-    sqlite3_stmt *s;
-    json_t *o, *items = json_array();
+    json_t *o, *it, *items = json_array();
+    size_t i;
+    int rc;
 
-    if (!api_has_table(r->st, "packs")) {
+    if (!storage_api_has(r->st, STORAGE_API_PACKS)) {
         o = json_object();
         json_object_set_new(o, "items", items);
         return o;
     }
-    if (prep(r, "SELECT p.pack, p.version, p.title, p.loaded,"
-                " (SELECT COUNT(*) FROM pack_rules x WHERE x.pack = p.pack"
-                "  AND x.version = p.version) AS rules,"
-                " (SELECT group_concat(year, ',') FROM (SELECT DISTINCT year"
-                "  FROM pack_rules x WHERE x.pack = p.pack"
-                "  AND x.version = p.version ORDER BY year)) AS years"
-                " FROM packs p ORDER BY p.pack, p.loaded, p.version",
-             &s) != 0) {
+    if ((rc = storage_api_each_pack(r->st, pack_cb, items)) != 0) {
         json_decref(items);
-        return NULL;
+        return fail_store(r, rc);
     }
-    if (rows_into(r, s, items) != 0) {
-        json_decref(items);
-        return NULL;
+    json_array_foreach(items, i, it) {
+        struct years_walk yw;
+
+        memset(&yw, 0, sizeof(yw));
+        rc = storage_api_pack_years(r->st,
+            json_string_value(json_object_get(it, "pack")),
+            json_string_value(json_object_get(it, "version")), year_cb, &yw);
+        if (rc != 0) {
+            json_decref(items);
+            return fail_store(r, rc);
+        }
+        set_int(it, "rules", yw.rules);
+        json_object_set_new(it, "years", yw.len ? json_string(yw.years)
+                                                : json_null());
     }
     o = json_object();
     json_object_set_new(o, "items", items);
     return o;
 }
 
-static const char eval_cols[] =
-    "SELECT e.id, e.pack, e.version, e.year, e.rules_year, e.district,"
-    " e.period_from, e.period_to, e.min_days, e.stale_days, e.created,"
-    " (SELECT COUNT(*) FROM evaluation_rule x WHERE x.eval_id = e.id"
-    "  AND x.verdict = 'pass') AS rules_pass,"
-    " (SELECT COUNT(*) FROM evaluation_rule x WHERE x.eval_id = e.id"
-    "  AND x.verdict = 'fail') AS rules_fail,"
-    " (SELECT COUNT(*) FROM evaluation_rule x WHERE x.eval_id = e.id"
-    "  AND x.verdict NOT IN ('pass', 'fail')) AS rules_undetermined"
-    " FROM evaluations e";
+static int
+eval_cb(void *arg, const struct storage_api_eval *e)
+{
+    json_t *o = json_object();
+
+    set_int(o, "id", e->id);
+    set_str(o, "pack", e->pack);
+    set_str(o, "version", e->version);
+    set_int(o, "year", e->year);
+    set_int(o, "rules_year", e->rules_year);
+    set_str(o, "district", e->district);
+    set_int(o, "period_from", e->period_from);
+    set_int(o, "period_to", e->period_to);
+    set_int(o, "min_days", e->min_days);
+    set_int(o, "stale_days", e->stale_days);
+    set_int(o, "created", e->created);
+    json_array_append_new(arg, o);
+    return 0;
+}
+
+struct verdict_count {
+    int64_t pass, fail, other;
+};
+
+static int
+verdict_cb(void *arg, const struct storage_api_eval_rule *x)
+{
+    struct verdict_count *c = arg;
+
+    if (x->verdict == NULL)
+        return 0;
+    if (strcmp(x->verdict, "pass") == 0)
+        c->pass++;
+    else if (strcmp(x->verdict, "fail") == 0)
+        c->fail++;
+    else
+        c->other++;
+    return 0;
+}
+
+/* The evaluation's rules counted by verdict into its object. */
+static int
+eval_counts(struct req *r, json_t *e)
+{
+    struct verdict_count c;
+    int rc;
+
+    memset(&c, 0, sizeof(c));
+    rc = storage_api_eval_rules(r->st, json_integer_value(json_object_get(
+                                    e, "id")), NULL, verdict_cb, &c);
+    if (rc != 0)
+        return rc;
+    set_int(e, "rules_pass", c.pass);
+    set_int(e, "rules_fail", c.fail);
+    set_int(e, "rules_undetermined", c.other);
+    return 0;
+}
 
 static json_t *
 h_evaluations(struct req *r)
@@ -1148,9 +1304,9 @@ h_evaluations(struct req *r)
     const char *pack = arg_str(r, "pack"), *district = arg_str(r,
                                                                "district");
     long long year, limit;
-    char sql[2048];
-    sqlite3_stmt *s;
-    json_t *o, *items = json_array();
+    json_t *o, *it, *items = json_array();
+    size_t i;
+    int rc;
 
     if (arg_int(r, "year", 0, 0, 9999, &year) ||
         arg_int(r, "limit", API_DEFAULT_LIMIT, 1, API_MAX_LIMIT, &limit)) {
@@ -1159,60 +1315,127 @@ h_evaluations(struct req *r)
     }
     o = json_object();
     json_object_set_new(o, "items", items);
-    if (!api_has_table(r->st, "evaluation_rule"))
+    if (!storage_api_has(r->st, STORAGE_API_EVALUATIONS))
         return o;
-    snprintf(sql, sizeof(sql), "%s WHERE (:pack IS NULL OR e.pack = :pack)"
-             " AND (:year = 0 OR e.year = :year)"
-             " AND (:district IS NULL OR e.district = :district)"
-             " ORDER BY e.id DESC LIMIT :limit", eval_cols);
-    if (prep(r, sql, &s) != 0) {
-        json_decref(o);
-        return NULL;
+    rc = storage_api_each_eval(r->st, pack, year, district, limit, eval_cb,
+                               items);
+    json_array_foreach(items, i, it) {
+        if (rc == 0)
+            rc = eval_counts(r, it);
     }
-    bind_text(s, ":pack", pack);
-    bind_text(s, ":district", district);
-    bind_int(s, ":year", year);
-    bind_int(s, ":limit", limit);
-    if (rows_into(r, s, items) != 0) {
+    if (rc != 0) {
         json_decref(o);
-        return NULL;
+        return fail_store(r, rc);
     }
     return o;
 }
 
-/* The latest evaluation id of pack and year for district ("" = all), or
- * -1. */
+struct latest_walk_eval {
+    const char *district;
+    int64_t id;
+};
+
+static int
+latest_eval_cb(void *arg, const struct storage_api_eval_group *g)
+{
+    struct latest_walk_eval *w = arg;
+
+    if (strcmp(g->district, w->district) == 0)
+        w->id = g->max_id;
+    return 0;
+}
+
+/* The latest evaluation id of pack and year for district (NULL: the one
+ * of all districts), or -1; -2 with r->err set. */
 static int64_t
 latest_eval(struct req *r, const char *pack, long long year,
             const char *district)
 {
-    sqlite3_stmt *s;
-    int64_t id = -1;
+    struct latest_walk_eval w;
+    int rc;
 
-    if (prep(r, "SELECT MAX(id) FROM evaluations WHERE pack = ? AND year = ?"
-                " AND district = ?", &s) != 0)
+    w.district = district ? district : "";
+    w.id = -1;
+    if ((rc = storage_api_eval_groups(r->st, pack, year, latest_eval_cb,
+                                      &w)) != 0) {
+        fail_store(r, rc);
         return -2;
-    sqlite3_bind_text(s, 1, pack, -1, SQLITE_TRANSIENT);
-    sqlite3_bind_int64(s, 2, year);
-    sqlite3_bind_text(s, 3, district ? district : "", -1, SQLITE_TRANSIENT);
-    if (sqlite3_step(s) == SQLITE_ROW &&
-        sqlite3_column_type(s, 0) != SQLITE_NULL)
-        id = sqlite3_column_int64(s, 0);
-    sqlite3_finalize(s);
-    return id;
+    }
+    return w.id;
+}
+
+static int
+eval_one_cb(void *arg, const struct storage_api_eval *e)
+{
+    json_t *arr = json_array();
+    int rc;
+
+    rc = eval_cb(arr, e);
+    *(json_t **)arg = json_incref(json_array_get(arr, 0));
+    json_decref(arr);
+    return rc;
+}
+
+static int
+rule_cb(void *arg, const struct storage_api_eval_rule *x)
+{
+    json_t *o = json_object();
+
+    set_str(o, "rule", x->rule);
+    set_int(o, "seq", x->seq);
+    set_str(o, "metric", x->metric);
+    set_str(o, "op", x->op);
+    set_str(o, "threshold", x->threshold);
+    set_str(o, "regions", x->regions);
+    set_str(o, "types", x->types);
+    set_int(o, "in_scope", x->in_scope);
+    set_int(o, "meeting", x->meeting);
+    set_int(o, "failing", x->failing);
+    set_int(o, "undetermined", x->undetermined);
+    set_int(o, "share_num", x->share_num);
+    set_int(o, "share_den", x->share_den);
+    set_int(o, "req_num", x->req_num);
+    set_int(o, "req_den", x->req_den);
+    set_str(o, "verdict", x->verdict);
+    set_str(o, "text", x->text);
+    json_array_append_new(arg, o);
+    return 0;
+}
+
+static int
+eval_school_cb(void *arg, const struct storage_api_eval_school *x)
+{
+    json_t *o = json_object();
+
+    set_str(o, "school", x->school);
+    set_str(o, "name", x->name);
+    set_str(o, "district", x->district);
+    set_str(o, "region", x->region);
+    set_str(o, "type", x->type);
+    set_str(o, "rule", x->rule);
+    set_str(o, "metric", x->metric);
+    set_str(o, "value", x->value);
+    set_str(o, "declared", x->declared);
+    set_str(o, "status", x->status);
+    set_int(o, "days", x->days);
+    set_int(o, "school_days", x->school_days);
+    set_str(o, "completeness", x->completeness);
+    set_str(o, "source", x->source);
+    set_str(o, "note", x->note);
+    json_array_append_new(arg, o);
+    return 0;
 }
 
 static json_t *
 h_evaluation(struct req *r, const char *which)
 {
     const char *school = arg_str(r, "school"), *rule = arg_str(r, "rule");
-    char sql[2048], *end;
-    sqlite3_stmt *s;
-    json_t *o, *rules, *schools;
+    json_t *o, *e = NULL, *rules, *schools;
+    char *end;
     int64_t id;
     int rc;
 
-    if (!api_has_table(r->st, "evaluation_rule"))
+    if (!storage_api_has(r->st, STORAGE_API_EVALUATIONS))
         return fail(r, 404, "no evaluations stored");
     if (strcmp(which, "latest") == 0) {
         const char *pack = arg_str(r, "pack");
@@ -1233,58 +1456,30 @@ h_evaluation(struct req *r, const char *which)
         if (errno != 0 || *end != '\0' || end == which || id < 0)
             return fail(r, 404, "no evaluation \"%.40s\"", which);
     }
-    snprintf(sql, sizeof(sql), "%s WHERE e.id = ?", eval_cols);
-    if (prep(r, sql, &s) != 0)
-        return NULL;
-    sqlite3_bind_int64(s, 1, id);
-    rc = sqlite3_step(s);
-    if (rc == SQLITE_DONE) {
-        sqlite3_finalize(s);
-        return fail(r, 404, "no evaluation %" PRId64, id);
-    }
-    if (rc != SQLITE_ROW) {
-        sqlite3_finalize(s);
-        return fail_sql(r, rc);
+    rc = storage_api_eval(r->st, id, eval_one_cb, &e);
+    if (rc == 0)
+        rc = eval_counts(r, e);
+    if (rc != 0) {
+        json_decref(e);
+        if (rc == -ENOENT)
+            return fail(r, 404, "no evaluation %" PRId64, id);
+        return fail_store(r, rc);
     }
     o = json_object();
-    json_object_set_new(o, "evaluation", row_object(s));
-    sqlite3_finalize(s);
-    if (prep(r, "SELECT rule, seq, metric, op, threshold, regions, types,"
-                " in_scope, meeting, failing, undetermined, share_num,"
-                " share_den, req_num, req_den, verdict, text"
-                " FROM evaluation_rule WHERE eval_id = ?"
-                " AND (:rule IS NULL OR rule = :rule) ORDER BY seq", &s)) {
-        json_decref(o);
-        return NULL;
-    }
-    sqlite3_bind_int64(s, 1, id);
-    bind_text(s, ":rule", rule);
+    json_object_set_new(o, "evaluation", e);
     rules = json_array();
     json_object_set_new(o, "rules", rules);
-    if (rows_into(r, s, rules) != 0) {
+    if ((rc = storage_api_eval_rules(r->st, id, rule, rule_cb,
+                                     rules)) != 0) {
         json_decref(o);
-        return NULL;
+        return fail_store(r, rc);
     }
-    if (prep(r, "SELECT x.school, x.name, x.district, x.region, x.type,"
-                " x.rule, x.metric, x.value, x.declared, x.status, x.days,"
-                " x.school_days, x.completeness, x.source, x.note"
-                " FROM evaluation_school x LEFT JOIN evaluation_rule y"
-                " ON y.eval_id = x.eval_id AND y.rule = x.rule"
-                " WHERE x.eval_id = :id"
-                " AND (:school IS NULL OR x.school = :school)"
-                " AND (:rule IS NULL OR x.rule = :rule)"
-                " ORDER BY x.school, y.seq", &s)) {
-        json_decref(o);
-        return NULL;
-    }
-    bind_int(s, ":id", id);
-    bind_text(s, ":school", school);
-    bind_text(s, ":rule", rule);
     schools = json_array();
     json_object_set_new(o, "schools", schools);
-    if (rows_into(r, s, schools) != 0) {
+    if ((rc = storage_api_eval_schools(r->st, id, school, rule,
+                                       eval_school_cb, schools)) != 0) {
         json_decref(o);
-        return NULL;
+        return fail_store(r, rc);
     }
     return o;
 }
@@ -1473,7 +1668,6 @@ api_handle(struct storage *st, const char *path, api_arg_fn arg, void *ctx,
     memset(out, 0, sizeof(*out));
     memset(&r, 0, sizeof(r));
     r.st = st;
-    r.db = storage_handle(st);
     r.arg = arg;
     r.ctx = ctx;
     r.now = now;

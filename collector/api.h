@@ -3,13 +3,12 @@
  * http.c hands it a path, a query-argument getter and a read-only store,
  * and sends back what it fills in.
  *
- * It reads the SQLite tables directly through storage_handle (like the
- * compliance CLI), because its questions (latest minute per school,
- * per-day sums, evaluation rows) are read-only views that the write path
- * does not need. Tables of later migrations (registry, evaluations) are
- * looked up at run time, so the API answers with what exists on a store of
- * any age: schools known only from their agents, no evaluations yet.
- * Every handler reads; none writes. */
+ * It asks the store through storage_api.h, the read side's interface
+ * (latest minute per school, time buckets, evaluation rows), and shapes
+ * the answers itself. Parts of later schema versions (registry,
+ * evaluations) are asked for at run time (storage_api_has), so the API
+ * answers with what exists on a store of any age: schools known only from
+ * their agents, no evaluations yet. Every handler reads; none writes. */
 #ifndef API_H
 #define API_H
 
@@ -35,8 +34,5 @@ typedef const char *(*api_arg_fn)(void *ctx, const char *key);
 int  api_handle(struct storage *st, const char *path, api_arg_fn arg,
                 void *ctx, int64_t now, struct api_resp *out);
 void api_resp_free(struct api_resp *r);
-
-/* 1 when the store has table name (for features of later migrations). */
-int  api_has_table(struct storage *st, const char *name);
 
 #endif /* API_H */

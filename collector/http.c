@@ -16,7 +16,6 @@
 #include <unistd.h>
 
 #include <microhttpd.h>
-#include <sqlite3.h>
 
 #include "addr.h"
 #include "api.h"
@@ -24,6 +23,7 @@
 #include "log.h"
 #include "metrics_prom.h"
 #include "storage.h"
+#include "storage_api.h"
 
 #define WEB_MAX_FILES 32
 #define METRICS_CACHE_MS 5000
@@ -340,8 +340,9 @@ mono_ms(void)
     return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-/* SQLite calls this every few thousand VM steps: past the request's
- * budget the statement is interrupted and the request answers 503. */
+/* The store calls this now and then while a query runs
+ * (storage_api_set_cancel): past the request's budget the query is
+ * cancelled and the request answers 503. */
 static int
 ro_progress(void *arg)
 {
@@ -659,7 +660,7 @@ serve_data(struct http *h, struct MHD_Connection *c, const char *url)
         return send_buf(h, c, ar.status, ar.ctype, ar.body, ar.len,
                         MHD_RESPMEM_MUST_FREE, ar.disposition);
     rc = ro_get(h);
-    sqlite3_progress_handler(storage_handle(rc->st), 10000, ro_progress, rc);
+    storage_api_set_cancel(rc->st, ro_progress, rc);
     if (strcmp(url, "/metrics") == 0) {
         rv = metrics_page(h, rc, &body, &len);
         ro_put(h, rc);

@@ -2,16 +2,17 @@
  * (/api/v1, api.c), Prometheus /metrics (metrics_prom.c) and the dashboard
  * page (/ui/, static files from a share directory). It runs on
  * libmicrohttpd's own thread pool, never on the agent loop, and each pool
- * thread borrows one of a fixed set of read-only SQLite connections, so a
- * dashboard can never stall ingest: readers in WAL mode do not block the
- * writer thread.
+ * thread borrows one of a fixed set of read-only store connections
+ * (storage_open_ro), so a dashboard can never stall ingest: readers do not
+ * block the writer thread (SQLite: WAL mode).
  *
  * Limits (all from http_opts): at most max_conns connections (no limit
  * per client address: behind a reverse proxy every client has the proxy's
  * address; limit per client in the proxy), max_header bytes of request head per
  * connection (larger heads get 431), an inactivity timeout that cuts off
  * clients that stop sending or reading, and a time budget per query after
- * which SQLite is interrupted and the client gets 503.
+ * which the store cancels it (storage_api_set_cancel) and the client gets
+ * 503.
  *
  * Answers to /api/v1 (200 only) are cached for 2 s by path and arguments,
  * and the store part of /metrics for 5 s, so a wall of dashboards polling
@@ -70,7 +71,7 @@ void http_live_commit(struct http_live *l, uint64_t commit_us);
 
 struct http_opts {
     const char *listen;         /* "HOST:PORT", "[::1]:PORT"; port 0 ok */
-    const char *db;             /* SQLite file, opened read-only */
+    const char *db;             /* the store, opened read-only */
     const char *const *tokens;  /* read tokens */
     size_t ntokens;
     const char *cors_origin;    /* Access-Control-Allow-Origin; NULL: none */

@@ -8,12 +8,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <sqlite3.h>
-
-#include "api.h"
 #include "http.h"
 #include "metrics_prom.h"
 #include "storage.h"
+#include "storage_api.h"
 
 enum fam {
     F_SCHOOL_INFO,
@@ -122,18 +120,46 @@ metrics_prom_escape(const char *s, char *out, size_t cap)
     return n;
 }
 
-static int64_t
-col64(sqlite3_stmt *s, int i)
+/* A label value (NULL becomes ""). */
+static const char *
+esc(const char *s, char *buf, size_t cap)
 {
-    return (int64_t)sqlite3_column_int64(s, i);
+    metrics_prom_escape(s, buf, cap);
+    return buf;
 }
 
-/* A label value from a column (NULL becomes ""). */
-static const char *
-esc(sqlite3_stmt *s, int i, char *buf, size_t cap)
+/* Strings kept from a walk of the store for the questions asked after it
+ * (a callback does not query the store itself). */
+struct strv {
+    char **v;
+    size_t n, cap;
+};
+
+static int
+strv_add(struct strv *sv, const char *s)
 {
-    metrics_prom_escape((const char *)sqlite3_column_text(s, i), buf, cap);
-    return buf;
+    char **nv;
+
+    if (sv->n == sv->cap) {
+        sv->cap = sv->cap ? sv->cap * 2 : 64;
+        if ((nv = realloc(sv->v, sv->cap * sizeof(*nv))) == NULL)
+            return -ENOMEM;
+        sv->v = nv;
+    }
+    if ((sv->v[sv->n] = strdup(s ? s : "")) == NULL)
+        return -ENOMEM;
+    sv->n++;
+    return 0;
+}
+
+static void
+strv_free(struct strv *sv)
+{
+    size_t i;
+
+    for (i = 0; i < sv->n; i++)
+        free(sv->v[i]);
+    free(sv->v);
 }
 
 struct out {
@@ -236,273 +262,322 @@ internals(FILE *f, const struct http_live *l)
             (double)sum / 1e6, cum > count ? cum : count, (double)max / 1e6);
 }
 
+/* ------------------------------------------------------------------ */
+/* schools                                                              */
+
+struct school_walk {
+    struct out *o;
+    struct strv codes;      /* code, escaped code; per school */
+};
+
 static int
-schools(sqlite3 *db, struct out *o, int has_reg, int has_classes)
+school_cb(void *arg, const struct storage_api_school *s)
 {
-    sqlite3_stmt *ls = NULL, *last = NULL, *cls = NULL;
+    struct school_walk *w = arg;
     char a[512], b[512], c[512], d[512], e[512];
+
+    esc(s->code, a, sizeof(a));
+    if (s->registered)
+        fprintf(w->o->f[F_SCHOOL_INFO],
+                "classband_school_info{school=\"%s\",name=\"%s\","
+                "district=\"%s\",region=\"%s\",type=\"%s\"} 1\n", a,
+                esc(s->name, b, sizeof(b)), esc(s->district, c, sizeof(c)),
+                esc(s->region, d, sizeof(d)), esc(s->type, e, sizeof(e)));
+    if (strv_add(&w->codes, s->code) != 0 || strv_add(&w->codes, a) != 0)
+        return -ENOMEM;
+    return 0;
+}
+
+struct class_walk {
+    struct out *o;
+    const char *a;          /* the school, escaped */
+    uint64_t down, up, dev;
+};
+
+static int
+class_cb(void *arg, const struct storage_api_class_minute *m)
+{
+    struct class_walk *w = arg;
+    struct out *o = w->o;
+    const char *a = w->a;
+    uint64_t cd = (uint64_t)m->bytes_down;
+    uint64_t cu = (uint64_t)m->bytes_up;
+    uint64_t cdev = (uint64_t)m->devices;
+    char b[512], c[512];
+
+    esc(m->class_id, b, sizeof(b));
+    esc(m->kind, c, sizeof(c));
+    w->down += cd;
+    w->up += cu;
+    w->dev += cdev;
+    fprintf(o->f[F_CLASS_DOWN],
+            "classband_class_down_bytes_per_second{school=\"%s\","
+            "class=\"%s\",kind=\"%s\"} %.3f\n", a, b, c, (double)cd / 60);
+    fprintf(o->f[F_CLASS_UP],
+            "classband_class_up_bytes_per_second{school=\"%s\","
+            "class=\"%s\",kind=\"%s\"} %.3f\n", a, b, c, (double)cu / 60);
+    fprintf(o->f[F_CLASS_PEAK_DOWN],
+            "classband_class_peak_down_bytes_per_second{school=\"%s\","
+            "class=\"%s\",kind=\"%s\"} %.3f\n", a, b, c,
+            (double)m->peak_down_bps / 8);
+    fprintf(o->f[F_CLASS_PEAK_UP],
+            "classband_class_peak_up_bytes_per_second{school=\"%s\","
+            "class=\"%s\",kind=\"%s\"} %.3f\n", a, b, c,
+            (double)m->peak_up_bps / 8);
+    fprintf(o->f[F_CLASS_DEVICES],
+            "classband_class_devices{school=\"%s\",class=\"%s\","
+            "kind=\"%s\"} %" PRIu64 "\n", a, b, c, cdev);
+    return 0;
+}
+
+/* Per school: its registry facts, and the classes of its latest stored
+ * minute with the school's sums of them. */
+static int
+schools(struct storage *st, struct out *o)
+{
+    struct school_walk w;
+    struct class_walk cw;
+    size_t i;
     int rc;
 
-    rc = sqlite3_prepare_v2(db, has_reg ?
-        "SELECT code, name, district, region, type, 1 FROM schools"
-        " UNION SELECT DISTINCT school, '', '', '', '', 0 FROM agents"
-        " WHERE school NOT IN (SELECT code FROM schools) ORDER BY 1" :
-        "SELECT DISTINCT school, '', '', '', '', 0 FROM agents ORDER BY 1",
-        -1, &ls, NULL);
-    if (rc == SQLITE_OK)
-        rc = sqlite3_prepare_v2(db, "SELECT MAX(minute) FROM class_minute"
-                                    " WHERE school = ?", -1, &last, NULL);
-    if (rc == SQLITE_OK)
-        rc = sqlite3_prepare_v2(db, has_classes ?
-            "SELECT m.class, SUM(bytes_down), SUM(bytes_up),"
-            " MAX(peak_down_bps), MAX(peak_up_bps), SUM(devices),"
-            " COALESCE((SELECT kind FROM classes c WHERE c.school = m.school"
-            "  AND c.class = m.class), '')"
-            " FROM class_minute m WHERE school = ? AND minute = ?"
-            " GROUP BY m.class ORDER BY m.class" :
-            "SELECT class, SUM(bytes_down), SUM(bytes_up), MAX(peak_down_bps),"
-            " MAX(peak_up_bps), SUM(devices), '' FROM class_minute"
-            " WHERE school = ? AND minute = ? GROUP BY class ORDER BY class",
-            -1, &cls, NULL);
-    if (rc != SQLITE_OK)
-        goto out;
-    while ((rc = sqlite3_step(ls)) == SQLITE_ROW) {
-        const char *code = (const char *)sqlite3_column_text(ls, 0);
-        uint64_t down = 0, up = 0, dev = 0;
+    memset(&w, 0, sizeof(w));
+    w.o = o;
+    rc = storage_api_each_school(st, school_cb, &w);
+    for (i = 0; rc == 0 && i + 1 < w.codes.n; i += 2) {
+        const char *code = w.codes.v[i], *a = w.codes.v[i + 1];
         int64_t minute;
 
-        esc(ls, 0, a, sizeof(a));
-        if (sqlite3_column_int(ls, 5))
-            fprintf(o->f[F_SCHOOL_INFO],
-                    "classband_school_info{school=\"%s\",name=\"%s\","
-                    "district=\"%s\",region=\"%s\",type=\"%s\"} 1\n", a,
-                    esc(ls, 1, b, sizeof(b)), esc(ls, 2, c, sizeof(c)),
-                    esc(ls, 3, d, sizeof(d)), esc(ls, 4, e, sizeof(e)));
-        sqlite3_reset(last);
-        sqlite3_bind_text(last, 1, code, -1, SQLITE_TRANSIENT);
-        if ((rc = sqlite3_step(last)) != SQLITE_ROW)
-            goto out;
-        if (sqlite3_column_type(last, 0) == SQLITE_NULL)
+        rc = storage_api_last_minute(st, code, &minute);
+        if (rc == -ENOENT) {
+            rc = 0;
             continue;
-        minute = col64(last, 0);
+        }
+        if (rc != 0)
+            break;
         fprintf(o->f[F_SCHOOL_LAST],
                 "classband_school_last_data_timestamp_seconds{school=\"%s\"}"
                 " %" PRId64 "\n", a, minute);
-        sqlite3_reset(cls);
-        sqlite3_bind_text(cls, 1, code, -1, SQLITE_TRANSIENT);
-        sqlite3_bind_int64(cls, 2, minute);
-        while ((rc = sqlite3_step(cls)) == SQLITE_ROW) {
-            uint64_t cd = (uint64_t)col64(cls, 1);
-            uint64_t cu = (uint64_t)col64(cls, 2);
-            uint64_t cdev = (uint64_t)col64(cls, 5);
-
-            esc(cls, 0, b, sizeof(b));
-            esc(cls, 6, c, sizeof(c));
-            down += cd;
-            up += cu;
-            dev += cdev;
-            fprintf(o->f[F_CLASS_DOWN],
-                    "classband_class_down_bytes_per_second{school=\"%s\","
-                    "class=\"%s\",kind=\"%s\"} %.3f\n", a, b, c,
-                    (double)cd / 60);
-            fprintf(o->f[F_CLASS_UP],
-                    "classband_class_up_bytes_per_second{school=\"%s\","
-                    "class=\"%s\",kind=\"%s\"} %.3f\n", a, b, c,
-                    (double)cu / 60);
-            fprintf(o->f[F_CLASS_PEAK_DOWN],
-                    "classband_class_peak_down_bytes_per_second{school=\"%s\","
-                    "class=\"%s\",kind=\"%s\"} %.3f\n", a, b, c,
-                    (double)col64(cls, 3) / 8);
-            fprintf(o->f[F_CLASS_PEAK_UP],
-                    "classband_class_peak_up_bytes_per_second{school=\"%s\","
-                    "class=\"%s\",kind=\"%s\"} %.3f\n", a, b, c,
-                    (double)col64(cls, 4) / 8);
-            fprintf(o->f[F_CLASS_DEVICES],
-                    "classband_class_devices{school=\"%s\",class=\"%s\","
-                    "kind=\"%s\"} %" PRIu64 "\n", a, b, c, cdev);
-        }
-        if (rc != SQLITE_DONE)
-            goto out;
+        memset(&cw, 0, sizeof(cw));
+        cw.o = o;
+        cw.a = a;
+        if ((rc = storage_api_minute_classes(st, code, minute, class_cb,
+                                             &cw)) != 0)
+            break;
         fprintf(o->f[F_SCHOOL_DOWN],
                 "classband_school_down_bytes_per_second{school=\"%s\"} %.3f\n",
-                a, (double)down / 60);
+                a, (double)cw.down / 60);
         fprintf(o->f[F_SCHOOL_UP],
                 "classband_school_up_bytes_per_second{school=\"%s\"} %.3f\n",
-                a, (double)up / 60);
+                a, (double)cw.up / 60);
         fprintf(o->f[F_SCHOOL_DEVICES],
                 "classband_school_devices{school=\"%s\"} %" PRIu64 "\n", a,
-                dev);
+                cw.dev);
     }
-out:
-    sqlite3_finalize(ls);
-    sqlite3_finalize(last);
-    sqlite3_finalize(cls);
-    return rc == SQLITE_DONE ? 0 : -EIO;
+    strv_free(&w.codes);
+    return rc;
+}
+
+/* ------------------------------------------------------------------ */
+/* agents                                                               */
+
+struct agent_walk {
+    struct out *o;
+    struct strv ids;        /* agent_id, school, their labels; per agent */
+};
+
+static int
+agent_cb(void *arg, const struct storage_api_agent *ag)
+{
+    struct agent_walk *w = arg;
+    struct out *o = w->o;
+    char a[512], b[512], c[512];
+
+    esc(ag->agent_id, a, sizeof(a));
+    esc(ag->school, b, sizeof(b));
+    esc(ag->version, c, sizeof(c));
+    fprintf(o->f[F_AGENT_SEEN],
+            "classband_agent_last_seen_timestamp_seconds{agent=\"%s\","
+            "school=\"%s\",version=\"%s\"} %" PRId64 "\n", a, b, c,
+            ag->last_seen);
+    fprintf(o->f[F_AGENT_BATCHES],
+            "classband_agent_batches_total{agent=\"%s\",school=\"%s\"} "
+            "%" PRId64 "\n", a, b, ag->batches);
+    if (strv_add(&w->ids, ag->agent_id) != 0 ||
+        strv_add(&w->ids, ag->school) != 0 || strv_add(&w->ids, a) != 0 ||
+        strv_add(&w->ids, b) != 0)
+        return -ENOMEM;
+    return 0;
+}
+
+/* Per agent: last contact, batches, the capture over the last whole hour
+ * of minutes before now, and its latest own status report. */
+static int
+agents(struct storage *st, struct out *o, int64_t now, int has_status)
+{
+    struct agent_walk w;
+    struct storage_api_capture cap;
+    struct storage_api_agent_status as;
+    size_t i;
+    int rc;
+
+    memset(&w, 0, sizeof(w));
+    w.o = o;
+    rc = storage_api_each_agent(st, NULL, -1, 0, agent_cb, &w);
+    for (i = 0; rc == 0 && i + 3 < w.ids.n; i += 4) {
+        const char *aid = w.ids.v[i], *school = w.ids.v[i + 1];
+        const char *a = w.ids.v[i + 2], *b = w.ids.v[i + 3];
+
+        rc = storage_api_agent_capture(st, school, aid,
+                                       (now / 60) * 60 - 3600,
+                                       (now / 60) * 60, &cap);
+        if (rc != 0)
+            break;
+        fprintf(o->f[F_AGENT_COMPLETE],
+                "classband_agent_capture_completeness_ratio{agent=\"%s\","
+                "school=\"%s\"} %.4f\n", a, b, (double)cap.minutes / 60.0);
+        fprintf(o->f[F_AGENT_DROP],
+                "classband_agent_pcap_dropped_packets{agent=\"%s\","
+                "school=\"%s\"} %" PRId64 "\n", a, b, cap.pcap_drop.v);
+        if (!has_status)
+            continue;
+        rc = storage_api_agent_status(st, aid, &as);
+        if (rc == -ENOENT) {
+            rc = 0;
+            continue;
+        }
+        if (rc != 0)
+            break;
+        fprintf(o->f[F_AGENT_BACKLOG],
+                "classband_agent_spool_backlog_batches{agent=\"%s\","
+                "school=\"%s\"} %" PRId64 "\n", a, b, as.backlog_batches);
+        fprintf(o->f[F_AGENT_LOST_BATCHES],
+                "classband_agent_dropped_batches_total{agent=\"%s\","
+                "school=\"%s\"} %" PRId64 "\n", a, b, as.dropped_batches);
+        fprintf(o->f[F_AGENT_LOST_ROWS],
+                "classband_agent_dropped_rows_total{agent=\"%s\","
+                "school=\"%s\"} %" PRId64 "\n", a, b, as.dropped_rows);
+    }
+    strv_free(&w.ids);
+    return rc;
+}
+
+/* ------------------------------------------------------------------ */
+/* evaluations                                                          */
+
+struct eval_label {
+    int64_t id;
+    int year;
+    char *p, *d;            /* pack, district: escaped */
+};
+
+struct eval_walk {
+    struct out *o;
+    struct eval_label *e;
+    size_t n, cap;
+    const struct eval_label *cur;
+};
+
+static int
+group_cb(void *arg, const struct storage_api_eval_group *g)
+{
+    struct eval_walk *w = arg;
+    struct eval_label *ne, *e;
+    char p[256], d[512];
+
+    esc(g->pack, p, sizeof(p));
+    esc(g->district, d, sizeof(d));
+    fprintf(w->o->f[F_EVAL_TIME],
+            "classband_evaluation_timestamp_seconds{pack=\"%s\","
+            "year=\"%d\",district=\"%s\"} %" PRId64 "\n", p, (int)g->year,
+            d, g->max_created);
+    if (w->n == w->cap) {
+        w->cap = w->cap ? w->cap * 2 : 16;
+        if ((ne = realloc(w->e, w->cap * sizeof(*ne))) == NULL)
+            return -ENOMEM;
+        w->e = ne;
+    }
+    e = &w->e[w->n];
+    e->id = g->max_id;
+    e->year = (int)g->year;
+    e->p = strdup(p);
+    e->d = strdup(d);
+    w->n++;
+    return e->p != NULL && e->d != NULL ? 0 : -ENOMEM;
 }
 
 static int
-agents(sqlite3 *db, struct out *o, int64_t now, int has_status)
+rule_cb(void *arg, const struct storage_api_eval_rule *x)
 {
-    sqlite3_stmt *s = NULL, *cap = NULL, *ast = NULL;
-    char a[512], b[512], c[512];
-    int rc;
+    struct eval_walk *w = arg;
+    const struct eval_label *e = w->cur;
+    struct out *o = w->o;
+    char k[256], sc[512];
 
-    rc = sqlite3_prepare_v2(db,
-        "SELECT agent_id, school, COALESCE(version, ''), last_seen,"
-        " (SELECT COALESCE(SUM(batches), 0) FROM streams x"
-        "  WHERE x.agent_id = a.agent_id)"
-        " FROM agents a ORDER BY school, agent_id", -1, &s, NULL);
-    if (rc == SQLITE_OK)
-        rc = sqlite3_prepare_v2(db,
-            "SELECT COUNT(DISTINCT minute), SUM(pcap_drop) FROM capture_minute"
-            " WHERE school = ? AND minute >= ? AND minute < ?"
-            " AND agent_id = ?", -1, &cap, NULL);
-    if (rc == SQLITE_OK && has_status)
-        rc = sqlite3_prepare_v2(db,
-            "SELECT backlog_batches, dropped_batches, dropped_rows"
-            " FROM agent_status WHERE agent_id = ?"
-            " ORDER BY minute DESC LIMIT 1", -1, &ast, NULL);
-    if (rc != SQLITE_OK)
-        goto out;
-    while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-        esc(s, 0, a, sizeof(a));
-        esc(s, 1, b, sizeof(b));
-        esc(s, 2, c, sizeof(c));
-        fprintf(o->f[F_AGENT_SEEN],
-                "classband_agent_last_seen_timestamp_seconds{agent=\"%s\","
-                "school=\"%s\",version=\"%s\"} %" PRId64 "\n", a, b, c,
-                col64(s, 3));
-        fprintf(o->f[F_AGENT_BATCHES],
-                "classband_agent_batches_total{agent=\"%s\",school=\"%s\"} "
-                "%" PRId64 "\n", a, b, col64(s, 4));
-        sqlite3_reset(cap);
-        sqlite3_bind_value(cap, 1, sqlite3_column_value(s, 1));
-        /* the last whole hour of minutes before now */
-        sqlite3_bind_int64(cap, 2, (now / 60) * 60 - 3600);
-        sqlite3_bind_int64(cap, 3, (now / 60) * 60);
-        sqlite3_bind_value(cap, 4, sqlite3_column_value(s, 0));
-        if ((rc = sqlite3_step(cap)) != SQLITE_ROW)
-            goto out;
-        fprintf(o->f[F_AGENT_COMPLETE],
-                "classband_agent_capture_completeness_ratio{agent=\"%s\","
-                "school=\"%s\"} %.4f\n", a, b,
-                (double)col64(cap, 0) / 60.0);
-        fprintf(o->f[F_AGENT_DROP],
-                "classband_agent_pcap_dropped_packets{agent=\"%s\","
-                "school=\"%s\"} %" PRId64 "\n", a, b,
-                col64(cap, 1));
-        if (ast == NULL)
-            continue;
-        sqlite3_reset(ast);
-        sqlite3_bind_value(ast, 1, sqlite3_column_value(s, 0));
-        rc = sqlite3_step(ast);
-        if (rc == SQLITE_DONE)
-            continue;
-        if (rc != SQLITE_ROW)
-            goto out;
-        fprintf(o->f[F_AGENT_BACKLOG],
-                "classband_agent_spool_backlog_batches{agent=\"%s\","
-                "school=\"%s\"} %" PRId64 "\n", a, b, col64(ast, 0));
-        fprintf(o->f[F_AGENT_LOST_BATCHES],
-                "classband_agent_dropped_batches_total{agent=\"%s\","
-                "school=\"%s\"} %" PRId64 "\n", a, b, col64(ast, 1));
-        fprintf(o->f[F_AGENT_LOST_ROWS],
-                "classband_agent_dropped_rows_total{agent=\"%s\","
-                "school=\"%s\"} %" PRId64 "\n", a, b, col64(ast, 2));
-        rc = SQLITE_ROW;
-    }
-out:
-    sqlite3_finalize(s);
-    sqlite3_finalize(cap);
-    sqlite3_finalize(ast);
-    return rc == SQLITE_DONE ? 0 : -EIO;
+    esc(x->rule, k, sizeof(k));
+    fprintf(o->f[F_RULE_SHARE],
+            "classband_evaluation_rule_share_ratio{pack=\"%s\","
+            "year=\"%d\",district=\"%s\",rule=\"%s\"} %.6f\n", e->p,
+            e->year, e->d, k, x->share_den > 0 ? (double)x->share_num /
+                                  (double)x->share_den : 0.0);
+    fprintf(o->f[F_RULE_REQUIRED],
+            "classband_evaluation_rule_required_ratio{pack=\"%s\","
+            "year=\"%d\",district=\"%s\",rule=\"%s\"} %.6f\n", e->p,
+            e->year, e->d, k, x->req_den > 0 ? (double)x->req_num /
+                                (double)x->req_den : 0.0);
+    fprintf(o->f[F_RULE_VERDICT],
+            "classband_evaluation_rule_verdict{pack=\"%s\","
+            "year=\"%d\",district=\"%s\",rule=\"%s\","
+            "verdict=\"%s\"} 1\n", e->p, e->year, e->d, k,
+            esc(x->verdict, sc, sizeof(sc)));
+    return 0;
+}
+
+static int
+status_cb(void *arg, const char *school, const char *rule,
+          const char *status)
+{
+    struct eval_walk *w = arg;
+    const struct eval_label *e = w->cur;
+    char k[256], sc[512], st[64];
+
+    esc(rule, k, sizeof(k));
+    esc(school, sc, sizeof(sc));
+    fprintf(w->o->f[F_SCHOOL_STATUS],
+            "classband_evaluation_school_status{pack=\"%s\","
+            "year=\"%d\",district=\"%s\",rule=\"%s\",school=\"%s\","
+            "status=\"%s\"} 1\n", e->p, e->year, e->d, k, sc,
+            esc(status, st, sizeof(st)));
+    return 0;
 }
 
 /* The latest evaluation of every (pack, year, district). */
 static int
-evaluations(sqlite3 *db, struct out *o)
+evaluations(struct storage *st, struct out *o)
 {
-    sqlite3_stmt *s = NULL, *r = NULL, *x = NULL;
-    char p[256], d[512], k[256], sc[512];
+    struct eval_walk w;
+    size_t i;
     int rc;
 
-    rc = sqlite3_prepare_v2(db,
-        "SELECT pack, year, district, MAX(id), MAX(created) FROM evaluations"
-        " GROUP BY pack, year, district ORDER BY pack, year, district",
-        -1, &s, NULL);
-    if (rc == SQLITE_OK)
-        rc = sqlite3_prepare_v2(db,
-            "SELECT rule, share_num, share_den, req_num, req_den, verdict"
-            " FROM evaluation_rule WHERE eval_id = ? ORDER BY seq",
-            -1, &r, NULL);
-    if (rc == SQLITE_OK)
-        rc = sqlite3_prepare_v2(db,
-            "SELECT rule, school, status FROM evaluation_school"
-            " WHERE eval_id = ? ORDER BY school, rule", -1, &x, NULL);
-    if (rc != SQLITE_OK)
-        goto out;
-    while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-        int64_t id = col64(s, 3);
-        int year = sqlite3_column_int(s, 1);
-
-        esc(s, 0, p, sizeof(p));
-        esc(s, 2, d, sizeof(d));
-        fprintf(o->f[F_EVAL_TIME],
-                "classband_evaluation_timestamp_seconds{pack=\"%s\","
-                "year=\"%d\",district=\"%s\"} %" PRId64 "\n", p, year, d,
-                col64(s, 4));
-        sqlite3_reset(r);
-        sqlite3_bind_int64(r, 1, id);
-        while ((rc = sqlite3_step(r)) == SQLITE_ROW) {
-            int64_t sd = col64(r, 2);
-            int64_t rd = col64(r, 4);
-
-            esc(r, 0, k, sizeof(k));
-            fprintf(o->f[F_RULE_SHARE],
-                    "classband_evaluation_rule_share_ratio{pack=\"%s\","
-                    "year=\"%d\",district=\"%s\",rule=\"%s\"} %.6f\n", p,
-                    year, d, k, sd > 0 ? (double)col64(r, 1) /
-                                         (double)sd : 0.0);
-            fprintf(o->f[F_RULE_REQUIRED],
-                    "classband_evaluation_rule_required_ratio{pack=\"%s\","
-                    "year=\"%d\",district=\"%s\",rule=\"%s\"} %.6f\n", p,
-                    year, d, k, rd > 0 ? (double)col64(r, 3) /
-                                         (double)rd : 0.0);
-            fprintf(o->f[F_RULE_VERDICT],
-                    "classband_evaluation_rule_verdict{pack=\"%s\","
-                    "year=\"%d\",district=\"%s\",rule=\"%s\","
-                    "verdict=\"%s\"} 1\n", p, year, d, k,
-                    esc(r, 5, sc, sizeof(sc)));
-        }
-        if (rc != SQLITE_DONE)
-            goto out;
-        sqlite3_reset(x);
-        sqlite3_bind_int64(x, 1, id);
-        while ((rc = sqlite3_step(x)) == SQLITE_ROW) {
-            char st[64];
-
-            esc(x, 0, k, sizeof(k));
-            esc(x, 1, sc, sizeof(sc));
-            fprintf(o->f[F_SCHOOL_STATUS],
-                    "classband_evaluation_school_status{pack=\"%s\","
-                    "year=\"%d\",district=\"%s\",rule=\"%s\",school=\"%s\","
-                    "status=\"%s\"} 1\n", p, year, d, k, sc,
-                    esc(x, 2, st, sizeof(st)));
-        }
-        if (rc != SQLITE_DONE)
-            goto out;
+    memset(&w, 0, sizeof(w));
+    w.o = o;
+    rc = storage_api_eval_groups(st, NULL, 0, group_cb, &w);
+    for (i = 0; rc == 0 && i < w.n; i++) {
+        w.cur = &w.e[i];
+        rc = storage_api_eval_rules(st, w.e[i].id, NULL, rule_cb, &w);
+        if (rc == 0)
+            rc = storage_api_eval_statuses(st, w.e[i].id, status_cb, &w);
     }
-out:
-    sqlite3_finalize(s);
-    sqlite3_finalize(r);
-    sqlite3_finalize(x);
-    return rc == SQLITE_DONE ? 0 : -EIO;
+    for (i = 0; i < w.n; i++) {
+        free(w.e[i].p);
+        free(w.e[i].d);
+    }
+    free(w.e);
+    return rc;
 }
 
 int
 metrics_prom_store(struct storage *st, int64_t now, char **out, size_t *len)
 {
-    sqlite3 *db = storage_handle(st);
     struct out o;
     char *all = NULL;
     size_t alen = 0;
@@ -514,16 +589,19 @@ metrics_prom_store(struct storage *st, int64_t now, char **out, size_t *len)
         if ((o.f[i] = open_memstream(&o.buf[i], &o.len[i])) == NULL)
             rc = -ENOMEM;
     /* one read transaction, so the families agree with each other */
-    if (rc == 0 && sqlite3_exec(db, "BEGIN", NULL, NULL, NULL) != SQLITE_OK)
+    if (rc == 0 && storage_api_read_begin(st) != 0)
         rc = -EIO;
     if (rc == 0)
-        rc = schools(db, &o, api_has_table(st, "schools"),
-                     api_has_table(st, "classes"));
+        rc = schools(st, &o);
     if (rc == 0)
-        rc = agents(db, &o, now, api_has_table(st, "agent_status"));
-    if (rc == 0 && api_has_table(st, "evaluation_school"))
-        rc = evaluations(db, &o);
-    sqlite3_exec(db, "COMMIT", NULL, NULL, NULL);
+        rc = agents(st, &o, now,
+                    storage_api_has(st, STORAGE_API_AGENT_STATUS));
+    if (rc == 0 && storage_api_has(st, STORAGE_API_EVALUATIONS))
+        rc = evaluations(st, &o);
+    storage_api_read_end(st);
+    /* the header's contract: a failed store walk is -EIO */
+    if (rc != 0 && rc != -ENOMEM)
+        rc = -EIO;
     for (i = 0; i < F_COUNT; i++)
         if (o.f[i] != NULL)
             fclose(o.f[i]);

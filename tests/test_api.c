@@ -24,7 +24,9 @@
 #include "http.h"
 #include "log.h"
 #include "metrics_prom.h"
+#include "schema.h"
 #include "storage.h"
+#include "storage_api.h"
 
 #define NOW 1700000000
 #define T0 1699999200           /* a minute boundary before NOW */
@@ -310,6 +312,102 @@ test_unknown_paths_and_missing_evaluations(void **state)
     json_decref(j);
 }
 
+static int
+cancel_always(void *arg)
+{
+    (void)arg;
+    return 1;
+}
+
+/* The time budget http.c gives a read-only handle: a cancelled query is a
+ * 503 for the API and a failed store part for /metrics; without the
+ * check the same handle answers again. */
+static void
+test_cancelled_query_answers_503(void **state)
+{
+    struct fx *fx = *state;
+    char *out = NULL;
+    size_t len;
+    json_t *j;
+
+    /* enough agents that walking them takes the backend a while (SQLite
+     * checks every 10000 steps) */
+    exec(fx, "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1"
+             " FROM n WHERE i < 20000) INSERT INTO agents SELECT"
+             " 'bulk' || i, 'S9', NULL, NULL, NULL, 1, 2 FROM n");
+    storage_api_set_cancel(fx->ro, cancel_always, NULL);
+    j = call(fx, "/api/v1/schools", NULL, 503);
+    assert_string_equal(json_string_value(json_object_get(j, "error")),
+                        "store busy or query over its time budget");
+    json_decref(j);
+    json_decref(call(fx, "/api/v1/agents", NULL, 503));
+    assert_int_equal(metrics_prom_store(fx->ro, NOW, &out, &len), -EIO);
+    storage_api_set_cancel(fx->ro, NULL, NULL);
+    json_decref(call(fx, "/api/v1/schools", NULL, 200));
+}
+
+/* A store of the first schema version only (agents and their minutes):
+ * no registry, packs or evaluations to ask for, and the API answers with
+ * what there is. */
+static void
+test_store_of_the_first_version(void **state)
+{
+    struct fx *fx = *state;
+    struct storage *old, *ro = fx->ro;
+    char path[128];
+    sqlite3 *db;
+    json_t *j, *it;
+
+    snprintf(path, sizeof(path), "%s/old.sqlite", fx->dir);
+    assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+    assert_int_equal(schema_migrations[0].version, 1);
+    assert_int_equal(sqlite3_exec(db, schema_migrations[0].sql, NULL, NULL,
+                                  NULL), SQLITE_OK);
+    assert_int_equal(sqlite3_exec(db,
+        "PRAGMA user_version = 1;"
+        "INSERT INTO agents VALUES ('ag1', 'S1', '0.1.0', 'b', 'p',"
+        " 1699990000, 1699999990);"
+        "INSERT INTO class_minute VALUES (1699999200, 'S1', 'a', 100,"
+        " 1000, 1, 1, 8000, 16000, 3, 'ag1');", NULL, NULL, NULL),
+        SQLITE_OK);
+    sqlite3_close(db);
+    assert_int_equal(storage_open_ro(path, &old), 0);
+    assert_int_equal(storage_api_has(old, STORAGE_API_REGISTRY), 0);
+    assert_int_equal(storage_api_has(old, STORAGE_API_EVALUATIONS), 0);
+    assert_int_equal(storage_api_has(old, STORAGE_API_AGENT_STATUS), 0);
+    assert_int_equal(storage_api_has(fx->ro, STORAGE_API_REGISTRY), 1);
+    assert_int_equal(storage_api_has(fx->ro, STORAGE_API_EVALUATIONS), 1);
+
+    fx->ro = old;   /* call() reads through fx->ro */
+    j = call(fx, "/api/v1/status", NULL, 200);
+    assert_true(json_is_false(json_object_get(j, "registry")));
+    assert_true(json_is_false(json_object_get(j, "evaluations")));
+    assert_int_equal(json_integer_value(json_object_get(j,
+                                                        "schema_version")), 1);
+    json_decref(j);
+    j = call(fx, "/api/v1/schools", NULL, 200);
+    assert_int_equal(json_integer_value(json_object_get(j, "total")), 1);
+    it = json_array_get(json_object_get(j, "items"), 0);
+    assert_string_equal(json_string_value(json_object_get(it, "code")), "S1");
+    assert_int_equal(json_integer_value(json_object_get(it, "last_data")),
+                     1699999200);
+    json_decref(j);
+    j = call(fx, "/api/v1/schools/S1", NULL, 200);
+    it = json_array_get(json_object_get(json_object_get(j, "latest"),
+                                        "classes"), 0);
+    assert_true(json_is_null(json_object_get(it, "name")));
+    assert_int_equal(json_integer_value(json_object_get(it, "bytes_down")),
+                     1000);
+    json_decref(j);
+    j = call(fx, "/api/v1/packs", NULL, 200);
+    assert_int_equal(json_array_size(json_object_get(j, "items")), 0);
+    json_decref(j);
+    json_decref(call(fx, "/api/v1/evaluations/1", NULL, 404));
+    json_decref(call(fx, "/api/v1/agents", NULL, 200));
+    storage_close(old);
+    fx->ro = ro;
+}
+
 static void
 test_prometheus_page_has_families_once(void **state)
 {
@@ -461,6 +559,10 @@ main(void)
             test_unknown_paths_and_missing_evaluations, setup, teardown),
         cmocka_unit_test_setup_teardown(
             test_prometheus_page_has_families_once, setup, teardown),
+        cmocka_unit_test_setup_teardown(
+            test_cancelled_query_answers_503, setup, teardown),
+        cmocka_unit_test_setup_teardown(
+            test_store_of_the_first_version, setup, teardown),
         cmocka_unit_test(test_label_values_are_escaped),
         cmocka_unit_test(test_token_comparison),
         cmocka_unit_test_setup_teardown(
