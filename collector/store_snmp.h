@@ -1,8 +1,8 @@
-/* store_snmp: the collector side of the agents' SNMP records (types 10..19,
- * common/wire_snmp.h): storing them in the tables of schema/003_snmp.sql,
- * and the per school per day Wi-Fi figures (coverage, full coverage,
- * access speed, clients) computed from the stored area samples. Writer
- * thread only: prepared statements are cached per database handle.
+/* store_snmp: the per school per day Wi-Fi figures (coverage, full
+ * coverage, access speed, clients) on a raw SQLite handle, for backend code
+ * that holds one (storage_sqlite*.c). Backend-private despite its name: the
+ * name stays because other backend files call store_snmp_coverage; code
+ * outside the backend uses storage_hist_wifi_day (storage_hist.h).
  * Does not know the calendar: the caller passes the day's school hours. */
 #ifndef STORE_SNMP_H
 #define STORE_SNMP_H
@@ -11,20 +11,6 @@
 #include <stdint.h>
 
 #include <sqlite3.h>
-
-#include "wire.h"
-
-#define STORE_SNMP_REC_LO 10
-#define STORE_SNMP_REC_HI 19
-
-/* Stores one record (body as wire_batch_next gave it), inside the caller's
- * transaction. Returns 0, -EPROTO (malformed or unknown type in 10..19) or
- * -EIO (SQLite error, logged). */
-int store_snmp_record(sqlite3 *db, const char *school, const char *agent_id,
-                      uint8_t rtype, struct wire_rd *body);
-
-/* Finalizes the statements cached for db; call before closing db. */
-void store_snmp_finalize(sqlite3 *db);
 
 /* School hours of one day as unix-second intervals [start, end). */
 struct store_snmp_window {

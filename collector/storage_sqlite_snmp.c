@@ -1,5 +1,5 @@
-/* store_snmp: SNMP records into SQLite and the daily Wi-Fi figures (see
- * store_snmp.h). Inserts use statements prepared once per handle; the
+/* storage_sqlite_snmp: SNMP records into SQLite and the daily Wi-Fi
+ * figures (see storage_sqlite_snmp.h, store_snmp.h). Inserts use statements prepared once per handle; the
  * daily computation reads only one day of area samples per school. */
 #include <errno.h>
 #include <stdio.h>
@@ -7,7 +7,7 @@
 #include <string.h>
 
 #include "log.h"
-#include "store_snmp.h"
+#include "storage_sqlite_snmp.h"
 #include "wire_snmp.h"
 
 enum { S_POLL, S_AP, S_IF, S_AREA, S_N };
