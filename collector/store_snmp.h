@@ -12,10 +12,7 @@
 
 #include <sqlite3.h>
 
-/* School hours of one day as unix-second intervals [start, end). */
-struct store_snmp_window {
-    int64_t start, end;
-};
+#include "storage_hist.h" /* struct store_snmp_window */
 
 /* Computes and stores (replacing) wifi_area_day and wifi_day rows for the
  * school and the day [day_start, day_end), given that day's school-hour
