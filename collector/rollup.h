@@ -6,8 +6,11 @@
  * work never holds ingest up for long, and never on the event loop.
  *
  * Ingest marks (school, hour) dirty in the batch's own transaction
- * (storage.c); this module rolls up dirty hours, then recomputes the local
- * days they touch using the district's school calendar (calendar.h). */
+ * (storage_batch); this module rolls up dirty hours, then recomputes the
+ * local days they touch using the district's school calendar (calendar.h).
+ * The scheduling, the retention policy and the day statistics (p95,
+ * peaks, minutes with data) are here; the rows come and go through
+ * storage_hist.h, so this file knows no backend. */
 #ifndef ROLLUP_H
 #define ROLLUP_H
 

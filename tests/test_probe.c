@@ -20,7 +20,7 @@
 #include "probe.h"
 #include "probe_srv.h"
 #include "schema.h"
-#include "store_probe.h"
+#include "storage_sqlite_probe.h"
 #include "wire_probe.h"
 
 static struct buf

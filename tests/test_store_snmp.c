@@ -20,7 +20,7 @@
 
 #include "buf.h"
 #include "schema.h"
-#include "store_snmp.h"
+#include "storage_sqlite_snmp.h"
 #include "wire_snmp.h"
 
 #define DAY ((int64_t)1790035200) /* a UTC midnight (1790035200 % 86400 == 0) */

@@ -1,10 +1,11 @@
 /* fuzz_ingest: libFuzzer harness for what the collector does with the
- * BATCH frames an agent sends: storage_batch (collector/storage.c) with the
- * record handlers of every module (traffic, capture, agent status, SNMP
- * records via store_snmp, probe records via store_probe), on an in-memory
- * SQLite store reset before each input. The input is a byte stream of
- * frames, as read from the socket; every BATCH frame goes to storage_batch
- * inside one group-commit transaction, as the writer thread does.
+ * BATCH frames an agent sends: storage_batch (collector/storage_sqlite.c)
+ * with the record handlers of every module (traffic, capture, agent status,
+ * SNMP records via storage_sqlite_snmp, probe records via
+ * storage_sqlite_probe), on an in-memory SQLite store reset before each
+ * input. The input is a byte stream of frames, as read from the socket;
+ * every BATCH frame goes to storage_batch inside one group-commit
+ * transaction, as the writer thread does.
  *
  * Checks besides "no crash, no leak, no UB":
  *   - storage_batch returns STORED, DUPLICATE or -EPROTO (with a reason):

@@ -1,10 +1,10 @@
-/* store_probe: see store_probe.h. Statements are prepared per record: a
+/* storage_sqlite_probe: see storage_sqlite_probe.h. Statements are prepared per record: a
  * probe record arrives a few times a day, a reachability record once a
  * minute per target, so caching them would buy nothing. */
 #include <errno.h>
 
 #include "log.h"
-#include "store_probe.h"
+#include "storage_sqlite_probe.h"
 #include "wire_probe.h"
 
 static void

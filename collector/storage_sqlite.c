@@ -1,4 +1,4 @@
-/* storage: SQLite backend of storage.h. Every statement is prepared once at
+/* storage_sqlite: SQLite backend of storage.h (and storage_sqlite.h). Every statement is prepared once at
  * open and bound per use; nothing formats SQL text from data. */
 #include <errno.h>
 #include <stdio.h>
@@ -11,8 +11,9 @@
 #include "log.h"
 #include "schema.h"
 #include "storage.h"
-#include "store_probe.h"
-#include "store_snmp.h"
+#include "storage_sqlite.h"
+#include "storage_sqlite_probe.h"
+#include "storage_sqlite_snmp.h"
 #include "wire.h"
 #include "wire_probe.h"
 
@@ -242,6 +243,12 @@ storage_close(struct storage *st)
     sqlite3_close(st->db);
     free(st->path);
     free(st);
+}
+
+sqlite3 *
+storage_db(struct storage *st)
+{
+    return st->db;
 }
 
 void *

@@ -1,5 +1,5 @@
-/* store_snmp: SNMP records into SQLite and the daily Wi-Fi figures (see
- * store_snmp.h). Inserts use statements prepared once per handle; the
+/* storage_sqlite_snmp: SNMP records into SQLite and the daily Wi-Fi
+ * figures (see storage_sqlite_snmp.h, store_snmp.h). Inserts use statements prepared once per handle; the
  * daily computation reads only one day of area samples per school. */
 #include <errno.h>
 #include <stdio.h>
@@ -7,7 +7,8 @@
 #include <string.h>
 
 #include "log.h"
-#include "store_snmp.h"
+#include "storage_sqlite_snmp.h"
+#include "wifi_coverage.h"
 #include "wire_snmp.h"
 
 enum { S_POLL, S_AP, S_IF, S_AREA, S_N };
@@ -212,55 +213,8 @@ store_snmp_record(sqlite3 *db, const char *school, const char *agent_id,
     }
 }
 
-/* ---- daily coverage ---- */
-
-struct areaday {
-    char *name;
-    int required;
-    int64_t up, down, unknown;
-};
-
-struct days {
-    struct areaday *v;
-    size_t n, cap;
-};
-
-static struct areaday *
-area_get(struct days *d, const char *name)
-{
-    for (size_t i = 0; i < d->n; i++)
-        if (strcmp(d->v[i].name, name) == 0)
-            return &d->v[i];
-    if (d->n == d->cap) {
-        size_t nc = d->cap ? d->cap * 2 : 16;
-        struct areaday *nv = realloc(d->v, nc * sizeof(*nv));
-        if (nv == NULL)
-            return NULL;
-        d->v = nv;
-        d->cap = nc;
-    }
-    struct areaday *a = &d->v[d->n];
-    memset(a, 0, sizeof(*a));
-    if ((a->name = strdup(name)) == NULL)
-        return NULL;
-    d->n++;
-    return a;
-}
-
-/* Seconds of [a, b) inside the windows. */
-static int64_t
-overlap(int64_t a, int64_t b, const struct store_snmp_window *w, size_t nw)
-{
-    int64_t t = 0;
-
-    for (size_t i = 0; i < nw; i++) {
-        int64_t lo = a > w[i].start ? a : w[i].start;
-        int64_t hi = b < w[i].end ? b : w[i].end;
-        if (hi > lo)
-            t += hi - lo;
-    }
-    return t;
-}
+/* ---- daily coverage: the rules are wifi_coverage.c's; this reads the
+ * rows it needs and stores what it computes ---- */
 
 static int
 fail_sql(sqlite3 *db, sqlite3_stmt *s, const char *what)
@@ -270,16 +224,13 @@ fail_sql(sqlite3 *db, sqlite3_stmt *s, const char *what)
     return -EIO;
 }
 
-/* Samples of the day, per area in time order, into d. */
+/* Samples of the day, per area in time order. */
 static int
-load_samples(sqlite3 *db, const char *school, int64_t day_start,
-             int64_t day_end, const struct store_snmp_window *w, size_t nw,
-             struct days *d)
+load_samples(sqlite3 *db, const char *school, struct wifi_cov *c)
 {
+    struct wifi_sample ws;
     sqlite3_stmt *s = NULL;
-    char prev[WIRE_MAX_STR + 1] = "";
-    int64_t pts = 0, pend = 0;
-    int pstate = 0, rc;
+    int rc;
 
     /* Samples may start up to a day before and still reach into it. */
     if (sqlite3_prepare_v2(db,
@@ -290,47 +241,18 @@ load_samples(sqlite3 *db, const char *school, int64_t day_start,
                            -1, &s, NULL) != SQLITE_OK)
         return fail_sql(db, s, "select samples");
     sqlite3_bind_text(s, 1, school, -1, SQLITE_STATIC);
-    sqlite3_bind_int64(s, 2, day_start);
-    sqlite3_bind_int64(s, 3, day_end);
-    struct areaday *cur = NULL;
-    for (;;) {
-        rc = sqlite3_step(s);
-        const char *name =
-            rc == SQLITE_ROW ? (const char *)sqlite3_column_text(s, 0) : NULL;
-        int64_t ts = rc == SQLITE_ROW ? sqlite3_column_int64(s, 2) : 0;
-        int newarea = name == NULL || strcmp(name, prev) != 0;
-
-        /* Close the previous sample: it lasts until its interval ends or
-         * the next sample of the same area begins, whichever is first. */
-        if (cur != NULL && pstate != 0) {
-            int64_t end = pend;
-            if (!newarea && ts < end)
-                end = ts;
-            if (end > day_end)
-                end = day_end;
-            int64_t secs = overlap(pts < day_start ? day_start : pts, end, w,
-                                   nw);
-            if (pstate == WIRE_AREA_UP)
-                cur->up += secs;
-            else if (pstate == WIRE_AREA_DOWN)
-                cur->down += secs;
-            else
-                cur->unknown += secs;
+    sqlite3_bind_int64(s, 2, c->day_start);
+    sqlite3_bind_int64(s, 3, c->day_end);
+    while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+        ws.area = (const char *)sqlite3_column_text(s, 0);
+        ws.required = sqlite3_column_int(s, 1);
+        ws.ts = sqlite3_column_int64(s, 2);
+        ws.interval_s = sqlite3_column_int64(s, 3);
+        ws.state = sqlite3_column_int(s, 4);
+        if (wifi_cov_sample(c, &ws) != 0) {
+            sqlite3_finalize(s);
+            return -ENOMEM;
         }
-        if (rc != SQLITE_ROW)
-            break;
-        if (newarea) {
-            snprintf(prev, sizeof(prev), "%s", name);
-            if ((cur = area_get(d, name)) == NULL) {
-                sqlite3_finalize(s);
-                return -ENOMEM;
-            }
-        }
-        if (sqlite3_column_int(s, 1))
-            cur->required = 1;
-        pts = ts;
-        pend = ts + sqlite3_column_int64(s, 3);
-        pstate = sqlite3_column_int(s, 4);
     }
     if (rc != SQLITE_DONE)
         return fail_sql(db, s, "read samples");
@@ -340,7 +262,7 @@ load_samples(sqlite3 *db, const char *school, int64_t day_start,
 
 /* Required areas the registry lists for the school (table from 002). */
 static int
-load_registry(sqlite3 *db, const char *school, struct days *d)
+load_registry(sqlite3 *db, const char *school, struct wifi_cov *c)
 {
     sqlite3_stmt *s = NULL;
     int rc;
@@ -354,13 +276,12 @@ load_registry(sqlite3 *db, const char *school, struct days *d)
     }
     sqlite3_bind_text(s, 1, school, -1, SQLITE_STATIC);
     while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-        struct areaday *a = area_get(d, (const char *)sqlite3_column_text(s, 0));
-        if (a == NULL) {
+        if (wifi_cov_registry_area(c,
+                                   (const char *)sqlite3_column_text(s, 0),
+                                   sqlite3_column_int(s, 1)) != 0) {
             sqlite3_finalize(s);
             return -ENOMEM;
         }
-        if (sqlite3_column_int(s, 1))
-            a->required = 1;
     }
     if (rc != SQLITE_DONE)
         return fail_sql(db, s, "read areas");
@@ -391,25 +312,18 @@ exec_bind(sqlite3 *db, const char *sql, const char *school, int64_t a,
     return 0;
 }
 
-struct peak {
-    char key[2 * WIRE_MAX_STR + 2];
-    int64_t max;
-};
-
-/* Sum over (agent, target) of the highest client count in the windows. */
+/* Per school-hour window, each (agent, target)'s highest client count. */
 static int
-clients_peak(sqlite3 *db, const char *school, const struct store_snmp_window *w,
-             size_t nw, int64_t *out, int *isnull)
+load_clients(sqlite3 *db, const char *school, struct wifi_cov *c)
 {
+    const struct store_snmp_window *w;
     sqlite3_stmt *s = NULL;
-    struct peak *p = NULL;
-    size_t np = 0;
+    size_t nw;
     int rc = 0;
 
-    *isnull = 1;
-    *out = 0;
+    w = wifi_cov_windows(c, &nw);
     if (sqlite3_prepare_v2(db,
-                           "SELECT agent_id || '/' || target, MAX(clients) "
+                           "SELECT agent_id, target, MAX(clients) "
                            "FROM snmp_poll WHERE school = ?1 AND ts >= ?2 "
                            "AND ts < ?3 AND clients IS NOT NULL "
                            "GROUP BY agent_id, target",
@@ -420,23 +334,12 @@ clients_peak(sqlite3 *db, const char *school, const struct store_snmp_window *w,
         sqlite3_bind_int64(s, 2, w[i].start);
         sqlite3_bind_int64(s, 3, w[i].end);
         while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-            const char *k = (const char *)sqlite3_column_text(s, 0);
-            int64_t v = sqlite3_column_int64(s, 1);
-            size_t j;
-            for (j = 0; j < np; j++)
-                if (strcmp(p[j].key, k) == 0)
-                    break;
-            if (j == np) {
-                struct peak *nvp = realloc(p, (np + 1) * sizeof(*nvp));
-                if (nvp == NULL) {
-                    rc = -ENOMEM;
-                    break;
-                }
-                p = nvp;
-                snprintf(p[np].key, sizeof(p[np].key), "%s", k);
-                p[np++].max = v;
-            } else if (v > p[j].max) {
-                p[j].max = v;
+            if (wifi_cov_client_peak(c,
+                                     (const char *)sqlite3_column_text(s, 0),
+                                     (const char *)sqlite3_column_text(s, 1),
+                                     sqlite3_column_int64(s, 2)) != 0) {
+                rc = -ENOMEM;
+                break;
             }
         }
         if (rc == SQLITE_DONE)
@@ -445,15 +348,97 @@ clients_peak(sqlite3 *db, const char *school, const struct store_snmp_window *w,
             rc = -EIO;
         sqlite3_reset(s);
     }
-    sqlite3_finalize(s);
-    for (size_t j = 0; j < np; j++) {
-        *out += p[j].max;
-        *isnull = 0;
-    }
-    free(p);
     if (rc == -EIO)
         log_warnx("store_snmp: clients: %s", sqlite3_errmsg(db));
+    sqlite3_finalize(s);
     return rc;
+}
+
+/* Replaces the day's per-area rows. */
+static int
+store_areas(sqlite3 *db, const char *school, struct wifi_cov *c)
+{
+    struct wifi_area_day a;
+    sqlite3_stmt *s = NULL;
+    size_t i, n;
+    int rc;
+
+    rc = exec_bind(db, "DELETE FROM wifi_area_day WHERE school = ?1 AND "
+                       "day = ?2 AND ?3 = ?3",
+                   school, c->day_start, 0, NULL, NULL);
+    if (rc != 0)
+        return rc;
+    if (sqlite3_prepare_v2(db,
+                           "INSERT INTO wifi_area_day (school, day, area, "
+                           "required, school_s, up_s, down_s, unknown_s, "
+                           "covered) VALUES (?,?,?,?,?,?,?,?,?)",
+                           -1, &s, NULL) != SQLITE_OK)
+        return fail_sql(db, s, "prepare area day");
+    n = wifi_cov_nareas(c);
+    for (i = 0; i < n; i++) {
+        wifi_cov_area(c, i, &a);
+        sqlite3_bind_text(s, 1, school, -1, SQLITE_STATIC);
+        sqlite3_bind_int64(s, 2, c->day_start);
+        sqlite3_bind_text(s, 3, a.area, -1, SQLITE_STATIC);
+        sqlite3_bind_int(s, 4, a.required);
+        sqlite3_bind_int64(s, 5, a.school_s);
+        sqlite3_bind_int64(s, 6, a.up_s);
+        sqlite3_bind_int64(s, 7, a.down_s);
+        sqlite3_bind_int64(s, 8, a.unknown_s);
+        if (a.covered < 0)
+            sqlite3_bind_null(s, 9);
+        else
+            sqlite3_bind_int(s, 9, a.covered);
+        if (sqlite3_step(s) != SQLITE_DONE)
+            return fail_sql(db, s, "insert area day");
+        sqlite3_reset(s);
+    }
+    sqlite3_finalize(s);
+    return 0;
+}
+
+static int
+store_day(sqlite3 *db, const char *school, int64_t day,
+          const struct wifi_day *d)
+{
+    sqlite3_stmt *s = NULL;
+
+    if (sqlite3_prepare_v2(db,
+                           "INSERT OR REPLACE INTO wifi_day (school, day, "
+                           "required_areas, covered_areas, uncovered_areas, "
+                           "unknown_areas, coverage_pct, full_coverage, "
+                           "access_mbps, clients_peak, aps_seen, computed) "
+                           "VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
+                           -1, &s, NULL) != SQLITE_OK)
+        return fail_sql(db, s, "prepare wifi_day");
+    sqlite3_bind_text(s, 1, school, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(s, 2, day);
+    sqlite3_bind_int(s, 3, d->required);
+    sqlite3_bind_int(s, 4, d->covered);
+    sqlite3_bind_int(s, 5, d->uncovered);
+    sqlite3_bind_int(s, 6, d->unknown);
+    if (d->has_pct)
+        sqlite3_bind_double(s, 7, d->coverage_pct);
+    else
+        sqlite3_bind_null(s, 7);
+    if (d->full_coverage < 0)
+        sqlite3_bind_null(s, 8);
+    else
+        sqlite3_bind_int(s, 8, d->full_coverage);
+    if (d->has_access)
+        sqlite3_bind_int64(s, 9, d->access_mbps);
+    else
+        sqlite3_bind_null(s, 9);
+    if (d->has_clients)
+        sqlite3_bind_int64(s, 10, d->clients_peak);
+    else
+        sqlite3_bind_null(s, 10);
+    sqlite3_bind_int64(s, 11, d->aps_seen);
+    sqlite3_bind_int64(s, 12, d->computed);
+    if (sqlite3_step(s) != SQLITE_DONE)
+        return fail_sql(db, s, "insert wifi_day");
+    sqlite3_finalize(s);
+    return 0;
 }
 
 int
@@ -461,82 +446,19 @@ store_snmp_coverage(sqlite3 *db, const char *school, int64_t day_start,
                     int64_t day_end, const struct store_snmp_window *win,
                     size_t nwin, int64_t now)
 {
-    struct store_snmp_window w[64];
-    struct days d = {NULL, 0, 0};
-    sqlite3_stmt *s = NULL;
-    int64_t school_s = 0, clients = 0;
+    struct wifi_cov c;
+    struct wifi_day d;
     sqlite3_int64 access = 0, aps_seen = 0;
-    int access_null = 1, clients_null = 1, dummy, rc;
-    int required = 0, covered = 0, uncovered = 0, unknown = 0;
-    size_t nw = 0;
+    int access_null = 1, dummy, rc;
 
-    /* Windows clipped to the day. */
-    for (size_t i = 0; i < nwin && nw < 64; i++) {
-        int64_t lo = win[i].start > day_start ? win[i].start : day_start;
-        int64_t hi = win[i].end < day_end ? win[i].end : day_end;
-        if (hi > lo) {
-            w[nw].start = lo;
-            w[nw++].end = hi;
-            school_s += hi - lo;
-        }
-    }
-    if (school_s == 0)
+    if (wifi_cov_begin(&c, day_start, day_end, win, nwin) == 0) {
+        wifi_cov_free(&c);
         return 0;
-    if ((rc = load_samples(db, school, day_start, day_end, w, nw, &d)) != 0 ||
-        (rc = load_registry(db, school, &d)) != 0)
-        goto out;
-    rc = exec_bind(db, "DELETE FROM wifi_area_day WHERE school = ?1 AND "
-                       "day = ?2 AND ?3 = ?3",
-                   school, day_start, 0, NULL, NULL);
-    if (rc != 0)
-        goto out;
-    if (sqlite3_prepare_v2(db,
-                           "INSERT INTO wifi_area_day (school, day, area, "
-                           "required, school_s, up_s, down_s, unknown_s, "
-                           "covered) VALUES (?,?,?,?,?,?,?,?,?)",
-                           -1, &s, NULL) != SQLITE_OK) {
-        rc = fail_sql(db, s, "prepare area day");
-        goto out;
     }
-    for (size_t i = 0; i < d.n; i++) {
-        struct areaday *a = &d.v[i];
-        int64_t known = a->up + a->down;
-        /* Time no sample covers is unknown too. */
-        int64_t unk = school_s - known;
-        int cov = -1;
-
-        if (known * 2 >= school_s && known > 0)
-            cov = a->up * 10 >= known * 9;
-        sqlite3_bind_text(s, 1, school, -1, SQLITE_STATIC);
-        sqlite3_bind_int64(s, 2, day_start);
-        sqlite3_bind_text(s, 3, a->name, -1, SQLITE_STATIC);
-        sqlite3_bind_int(s, 4, a->required);
-        sqlite3_bind_int64(s, 5, school_s);
-        sqlite3_bind_int64(s, 6, a->up);
-        sqlite3_bind_int64(s, 7, a->down);
-        sqlite3_bind_int64(s, 8, unk < 0 ? 0 : unk);
-        if (cov < 0)
-            sqlite3_bind_null(s, 9);
-        else
-            sqlite3_bind_int(s, 9, cov);
-        if (sqlite3_step(s) != SQLITE_DONE) {
-            rc = fail_sql(db, s, "insert area day");
-            s = NULL;
-            goto out;
-        }
-        sqlite3_reset(s);
-        if (a->required) {
-            required++;
-            if (cov < 0)
-                unknown++;
-            else if (cov)
-                covered++;
-            else
-                uncovered++;
-        }
-    }
-    sqlite3_finalize(s);
-    s = NULL;
+    if ((rc = load_samples(db, school, &c)) != 0 ||
+        (rc = load_registry(db, school, &c)) != 0 ||
+        (rc = store_areas(db, school, &c)) != 0)
+        goto out;
     if ((rc = exec_bind(db,
                         "SELECT MIN(speed_mbps) FROM snmp_ap WHERE "
                         "school = ?1 AND ts >= ?2 AND ts < ?3 AND "
@@ -548,53 +470,11 @@ store_snmp_coverage(sqlite3 *db, const char *school, int64_t day_start,
                         "'/' || name) FROM snmp_ap WHERE school = ?1 AND "
                         "ts >= ?2 AND ts < ?3",
                         school, day_start, day_end, &aps_seen, &dummy)) != 0 ||
-        (rc = clients_peak(db, school, w, nw, &clients, &clients_null)) != 0)
+        (rc = load_clients(db, school, &c)) != 0)
         goto out;
-    if (sqlite3_prepare_v2(db,
-                           "INSERT OR REPLACE INTO wifi_day (school, day, "
-                           "required_areas, covered_areas, uncovered_areas, "
-                           "unknown_areas, coverage_pct, full_coverage, "
-                           "access_mbps, clients_peak, aps_seen, computed) "
-                           "VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
-                           -1, &s, NULL) != SQLITE_OK) {
-        rc = fail_sql(db, s, "prepare wifi_day");
-        s = NULL;
-        goto out;
-    }
-    sqlite3_bind_text(s, 1, school, -1, SQLITE_STATIC);
-    sqlite3_bind_int64(s, 2, day_start);
-    sqlite3_bind_int(s, 3, required);
-    sqlite3_bind_int(s, 4, covered);
-    sqlite3_bind_int(s, 5, uncovered);
-    sqlite3_bind_int(s, 6, unknown);
-    if (required - unknown > 0)
-        sqlite3_bind_double(s, 7, 100.0 * covered / (required - unknown));
-    else
-        sqlite3_bind_null(s, 7);
-    if (required == 0 || (uncovered == 0 && unknown > 0))
-        sqlite3_bind_null(s, 8);
-    else
-        sqlite3_bind_int(s, 8, uncovered == 0 && unknown == 0);
-    if (access_null)
-        sqlite3_bind_null(s, 9);
-    else
-        sqlite3_bind_int64(s, 9, access);
-    if (clients_null)
-        sqlite3_bind_null(s, 10);
-    else
-        sqlite3_bind_int64(s, 10, clients);
-    sqlite3_bind_int64(s, 11, aps_seen);
-    sqlite3_bind_int64(s, 12, now);
-    if (sqlite3_step(s) != SQLITE_DONE) {
-        rc = fail_sql(db, s, "insert wifi_day");
-        s = NULL;
-        goto out;
-    }
-    rc = 0;
+    wifi_cov_day(&c, !access_null, access, aps_seen, now, &d);
+    rc = store_day(db, school, day_start, &d);
 out:
-    sqlite3_finalize(s);
-    for (size_t i = 0; i < d.n; i++)
-        free(d.v[i].name);
-    free(d.v);
+    wifi_cov_free(&c);
     return rc == -ENOMEM ? -EIO : rc;
 }

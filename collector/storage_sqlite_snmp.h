@@ -1,0 +1,30 @@
+/* storage_sqlite_snmp: the SQLite backend's side of the agents' SNMP
+ * records (types 10..19, common/wire_snmp.h): storing them in the tables of
+ * schema/003_snmp.sql, called by storage_sqlite.c's batch decoder inside
+ * the batch's transaction, and the per school per day Wi-Fi figures
+ * (store_snmp.h). Writer thread only: prepared statements are cached per
+ * database handle. Backend-private: only storage_sqlite*.c include it. */
+#ifndef STORAGE_SQLITE_SNMP_H
+#define STORAGE_SQLITE_SNMP_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include <sqlite3.h>
+
+#include "store_snmp.h"
+#include "wire.h"
+
+#define STORE_SNMP_REC_LO 10
+#define STORE_SNMP_REC_HI 19
+
+/* Stores one record (body as wire_batch_next gave it), inside the caller's
+ * transaction. Returns 0, -EPROTO (malformed or unknown type in 10..19) or
+ * -EIO (SQLite error, logged). */
+int store_snmp_record(sqlite3 *db, const char *school, const char *agent_id,
+                      uint8_t rtype, struct wire_rd *body);
+
+/* Finalizes the statements cached for db; call before closing db. */
+void store_snmp_finalize(sqlite3 *db);
+
+#endif /* STORAGE_SQLITE_SNMP_H */
