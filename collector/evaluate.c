@@ -10,6 +10,7 @@
 #include "metrics.h"
 #include "packs.h"
 #include "storage_eval.h"
+#include "storage_hist.h"
 
 struct rule_tally {
     int in_scope, meeting, failing, undetermined;
@@ -101,7 +102,7 @@ refresh_wifi_days(struct storage *st, const char *code,
                   int64_t now)
 {
     int64_t lo, hi, d, d0;
-    struct storage_eval_window win;
+    struct store_snmp_window win;
     int rc;
 
     /* None also when the store keeps no SNMP data; a failed look-up
@@ -123,8 +124,8 @@ refresh_wifi_days(struct storage *st, const char *code,
             win.end = to;
         if (win.end <= win.start)
             continue;
-        rc = storage_eval_wifi_day_refresh(st, code, start, start + 86400,
-                                           &win, 1, now);
+        rc = storage_hist_wifi_day(st, code, start, start + 86400, &win, 1,
+                                   now);
         if (rc != 0)
             return rc;
     }

@@ -1,8 +1,22 @@
-/* storage: the collector's store. This header is the interface that ingest,
- * queries and the CLI use; storage.c is its SQLite backend (WAL, one write
- * connection owned by the writer thread). A PostgreSQL backend implements
- * the same functions in its own file and is chosen at build time; nothing
- * outside storage*.c includes sqlite3.h for agent data.
+/* storage: the collector's store. The store is reached only through the
+ * backend-neutral interface headers, one per kind of work:
+ *   storage.h        open/close, agent HELLO and BATCH ingest (group
+ *                    commit), the raw class minutes `query` prints;
+ *   storage_hist.h   rollups, retention and the daily Wi-Fi figures;
+ *   storage_eval.h   what compliance evaluation and the report read, and
+ *                    the stored evaluations;
+ *   storage_api.h    what the JSON API and /metrics read, capabilities,
+ *                    cancellation;
+ *   storage_admin.h  registry import, packs, calendar, agent keys.
+ * The SQLite backend implements them all in storage_sqlite*.c (its private
+ * headers are storage_sqlite*.h); no other file includes sqlite3.h or holds
+ * SQL, which tests/integration/storage_boundary.sh checks. A PostgreSQL
+ * backend is new storage_pg*.c files implementing the same headers, chosen
+ * at build time; metrics, evaluation, report, API, registry and ingest
+ * stay as they are. Where a header keeps an aggregate in the backend (sums
+ * of a GROUP BY, min/max) it says so, since another backend must give the
+ * same figures; every other figure is computed in C from the rows handed
+ * over.
  *
  * Threading: a struct storage is used by one thread at a time. The writer
  * thread owns the read-write handle; readers open their own with
@@ -84,9 +98,5 @@ typedef int (*storage_class_cb)(void *arg, const struct storage_class_row *r);
 int storage_each_class_minute(struct storage *st, const char *school,
                               int64_t from, int64_t to, storage_class_cb cb,
                               void *arg);
-
-/* The underlying handle, for backend-specific modules (store_*.c, the CLI
- * of the compliance module) that share this connection. */
-void *storage_handle(struct storage *st);
 
 #endif /* STORAGE_H */

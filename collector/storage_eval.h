@@ -216,18 +216,8 @@ int storage_eval_wifi_sample_span(struct storage *st, const char *school,
                                   int64_t from, int64_t to, int64_t *lo,
                                   int64_t *hi);
 
-/* School hours of one day, [start, end) in unix seconds. */
-struct storage_eval_window {
-    int64_t start, end;
-};
-/* (Re)computes and stores the per-area and per-day Wi-Fi rows of school
- * for the day [day_start, day_end) from its area samples, counting only
- * the nw (at most 8) school-hour windows w (collector/store_snmp.h says
- * how). Runs in the caller's transaction, if any. 0 or -EIO. */
-int storage_eval_wifi_day_refresh(struct storage *st, const char *school,
-                                  int64_t day_start, int64_t day_end,
-                                  const struct storage_eval_window *w,
-                                  size_t nw, int64_t now);
+/* The day's Wi-Fi rows themselves are (re)computed by
+ * storage_hist_wifi_day (storage_hist.h), shared with the rollup. */
 
 /* Probes. */
 

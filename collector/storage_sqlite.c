@@ -251,12 +251,6 @@ storage_db(struct storage *st)
     return st->db;
 }
 
-void *
-storage_handle(struct storage *st)
-{
-    return st->db;
-}
-
 static int
 step_done(struct storage *st, sqlite3_stmt *s, const char *what)
 {

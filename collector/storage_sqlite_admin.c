@@ -12,6 +12,7 @@
 
 #include "log.h"
 #include "storage.h"
+#include "storage_sqlite.h"
 #include "storage_admin.h"
 
 /* Text of column i, "" for NULL (every column read here is NOT NULL in the
@@ -177,7 +178,7 @@ storage_regimp_begin(struct storage *st, enum storage_reg_kind kind,
     im = calloc(1, sizeof(*im));
     if (im == NULL)
         return -ENOMEM;
-    im->db = storage_handle(st);
+    im->db = storage_db(st);
     im->kind = kind;
     if (sqlite3_exec(im->db,
                      "CREATE TEMP TABLE IF NOT EXISTS regseen (school TEXT, "
@@ -438,7 +439,7 @@ storage_reg_each_class_net(struct storage *st, const char *school,
     sqlite3_stmt *s;
     int rc, r = 0;
 
-    if (map_prep(storage_handle(st), "SELECT class, subnets, vlan FROM "
+    if (map_prep(storage_db(st), "SELECT class, subnets, vlan FROM "
                  "classes WHERE school = ?1 ORDER BY class", school,
                  &s) != 0)
         return -EIO;
@@ -464,7 +465,7 @@ storage_reg_each_area_aps(struct storage *st, const char *school,
     sqlite3_stmt *s;
     int rc, r = 0;
 
-    if (map_prep(storage_handle(st), "SELECT area, aps, required FROM "
+    if (map_prep(storage_db(st), "SELECT area, aps, required FROM "
                  "areas WHERE school = ?1 ORDER BY area", school, &s) != 0)
         return -EIO;
     while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
@@ -487,7 +488,7 @@ int
 storage_pack_put(struct storage *st, const struct storage_pack *p,
                  char *digest, size_t len)
 {
-    sqlite3 *db = storage_handle(st);
+    sqlite3 *db = storage_db(st);
     sqlite3_stmt *s = NULL;
     size_t i;
     int rc = -EIO;
@@ -564,7 +565,7 @@ storage_pack_latest(struct storage *st, const char *pack, char *version,
     sqlite3_stmt *s;
     int rc;
 
-    if (sqlite3_prepare_v2(storage_handle(st), "SELECT version FROM packs "
+    if (sqlite3_prepare_v2(storage_db(st), "SELECT version FROM packs "
                            "WHERE pack = ?1 ORDER BY loaded DESC, version "
                            "DESC LIMIT 1", -1, &s, NULL) != SQLITE_OK)
         return -EIO;
@@ -587,7 +588,7 @@ storage_pack_rules_year(struct storage *st, const char *pack,
     sqlite3_stmt *s;
     int rc;
 
-    if (sqlite3_prepare_v2(storage_handle(st), "SELECT max(year) FROM "
+    if (sqlite3_prepare_v2(storage_db(st), "SELECT max(year) FROM "
                            "pack_rules WHERE pack = ?1 AND version = ?2 AND "
                            "year <= ?3", -1, &s, NULL) != SQLITE_OK)
         return -EIO;
@@ -614,7 +615,7 @@ storage_pack_each_rule(struct storage *st, const char *pack,
     sqlite3_stmt *s;
     int rc, cr = 0;
 
-    if (sqlite3_prepare_v2(storage_handle(st), "SELECT rule, year, regions, "
+    if (sqlite3_prepare_v2(storage_db(st), "SELECT rule, year, regions, "
                            "types, metric, op, threshold, share_num, "
                            "share_den, source, text, line FROM pack_rules "
                            "WHERE pack = ?1 AND version = ?2 AND year = ?3 "
@@ -652,7 +653,7 @@ int
 storage_calendar_put(struct storage *st, const struct storage_calendar *c,
                      const struct storage_calendar_day *days, size_t ndays)
 {
-    sqlite3 *db = storage_handle(st);
+    sqlite3 *db = storage_db(st);
     sqlite3_stmt *s = NULL, *d = NULL;
     size_t i;
     int rc = -EIO;
@@ -709,7 +710,7 @@ storage_calendar_get(struct storage *st, const char *district,
                      struct storage_calendar_head *head,
                      storage_calendar_day_cb cb, void *arg)
 {
-    sqlite3 *db = storage_handle(st);
+    sqlite3 *db = storage_db(st);
     struct storage_calendar_day d;
     sqlite3_stmt *s = NULL;
     int rc, cr = 0, found = 0;
@@ -756,7 +757,7 @@ int
 storage_key_put(struct storage *st, const char *identity, const char *school,
                 const char *key_hex, int64_t created, int64_t expires)
 {
-    sqlite3 *db = storage_handle(st);
+    sqlite3 *db = storage_db(st);
     sqlite3_stmt *s;
     int rc;
 
@@ -782,7 +783,7 @@ storage_key_put(struct storage *st, const char *identity, const char *school,
 int
 storage_key_revoke(struct storage *st, const char *identity)
 {
-    sqlite3 *db = storage_handle(st);
+    sqlite3 *db = storage_db(st);
     sqlite3_stmt *s;
     int rc;
 
@@ -804,7 +805,7 @@ storage_key_each(struct storage *st, storage_key_cb cb, void *arg)
     sqlite3_stmt *s;
     int rc, cr = 0;
 
-    if (sqlite3_prepare_v2(storage_handle(st), "SELECT identity, school, "
+    if (sqlite3_prepare_v2(storage_db(st), "SELECT identity, school, "
             "key_hex, expires, revoked FROM agent_keys", -1, &s,
             NULL) != SQLITE_OK)
         return -EIO;

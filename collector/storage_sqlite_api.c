@@ -10,12 +10,13 @@
 #include <sqlite3.h>
 
 #include "storage.h"
+#include "storage_sqlite.h"
 #include "storage_api.h"
 
 static sqlite3 *
 db_of(struct storage *st)
 {
-    return storage_handle(st);
+    return storage_db(st);
 }
 
 /* An interrupted query (cancelled by the progress handler) or a busy

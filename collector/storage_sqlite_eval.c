@@ -9,13 +9,14 @@
 #include <sqlite3.h>
 
 #include "storage.h"
+#include "storage_sqlite.h"
 #include "storage_eval.h"
-#include "store_snmp.h"
+#include "storage_sqlite_snmp.h"
 
 static sqlite3 *
 dbof(struct storage *st)
 {
-    return storage_handle(st);
+    return storage_db(st);
 }
 
 static int
@@ -433,25 +434,6 @@ storage_eval_wifi_sample_span(struct storage *st, const char *school,
     }
     sqlite3_finalize(s);
     return rc;
-}
-
-int
-storage_eval_wifi_day_refresh(struct storage *st, const char *school,
-                              int64_t day_start, int64_t day_end,
-                              const struct storage_eval_window *w,
-                              size_t nw, int64_t now)
-{
-    struct store_snmp_window win[8];
-    size_t i;
-
-    if (nw > sizeof(win) / sizeof(win[0]))
-        return -EIO;
-    for (i = 0; i < nw; i++) {
-        win[i].start = w[i].start;
-        win[i].end = w[i].end;
-    }
-    return store_snmp_coverage(dbof(st), school, day_start, day_end, win, nw,
-                               now);
 }
 
 int

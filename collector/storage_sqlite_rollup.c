@@ -10,7 +10,7 @@
 #include "log.h"
 #include "storage_hist.h"
 #include "storage_sqlite.h"
-#include "store_snmp.h"
+#include "storage_sqlite_snmp.h"
 
 static int
 exec(sqlite3 *db, const char *sql)

@@ -1,5 +1,5 @@
 /* storage_sqlite_snmp: SNMP records into SQLite and the daily Wi-Fi
- * figures (see storage_sqlite_snmp.h, store_snmp.h). Inserts use statements prepared once per handle; the
+ * figures (see storage_sqlite_snmp.h). Inserts use statements prepared once per handle; the
  * daily computation reads only one day of area samples per school. */
 #include <errno.h>
 #include <stdio.h>

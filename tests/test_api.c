@@ -26,6 +26,7 @@
 #include "metrics_prom.h"
 #include "schema.h"
 #include "storage.h"
+#include "storage_sqlite.h"
 #include "storage_api.h"
 
 #define NOW 1700000000
@@ -60,7 +61,7 @@ exec(struct fx *fx, const char *sql)
 {
     char *err = NULL;
 
-    if (sqlite3_exec(storage_handle(fx->st), sql, NULL, NULL, &err) != 0)
+    if (sqlite3_exec(storage_db(fx->st), sql, NULL, NULL, &err) != 0)
         fail_msg("%s: %s", sql, err);
 }
 

@@ -52,6 +52,7 @@
 #include "registry.h"
 #include "rollup.h"
 #include "storage.h"
+#include "storage_sqlite.h"
 
 struct fx {
     char dir[64];
@@ -244,7 +245,7 @@ setup(void **state)
     snprintf(fx->path, sizeof(fx->path), "%s/db.sqlite", fx->dir);
     if (storage_open(fx->path, &fx->st) != 0)
         return -1;
-    fx->db = storage_handle(fx->st);
+    fx->db = storage_db(fx->st);
     snprintf(p, sizeof(p), "%s/cal.txt", fx->dir);
     write_file(p, calendar_txt);
     assert_int_equal(calendar_parse_file(p, &fx->cal, stderr), 0);

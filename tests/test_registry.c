@@ -19,6 +19,7 @@
 
 #include "registry.h"
 #include "storage.h"
+#include "storage_sqlite.h"
 
 struct fx {
     char dir[64];
@@ -49,7 +50,7 @@ setup(void **state)
     snprintf(fx->path, sizeof(fx->path), "%s/db.sqlite", fx->dir);
     if (storage_open(fx->path, &fx->st) != 0)
         return -1;
-    fx->db = storage_handle(fx->st);
+    fx->db = storage_db(fx->st);
     *state = fx;
     return 0;
 }

@@ -23,6 +23,7 @@
 #include "api.h"
 #include "metrics_prom.h"
 #include "storage.h"
+#include "storage_sqlite.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 int LLVMFuzzerInitialize(int *argc, char ***argv);
@@ -83,7 +84,7 @@ LLVMFuzzerInitialize(int *argc, char ***argv)
     (void)argv;
     if (storage_open(":memory:", &st) != 0)
         abort();
-    if (sqlite3_exec(storage_handle(st), fixture, NULL, NULL, &err) !=
+    if (sqlite3_exec(storage_db(st), fixture, NULL, NULL, &err) !=
         SQLITE_OK) {
         /* a later schema may add columns: the fixture must follow */
         fprintf(stderr, "fuzz_api: fixture: %s\n", err);
@@ -146,7 +147,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             a.n++;
         }
     }
-    changes = sqlite3_total_changes(storage_handle(st));
+    changes = sqlite3_total_changes(storage_db(st));
     CHECK(api_handle(st, path, arg, &a, 1609430400, &r) == 0);
     CHECK(r.status == 200 || r.status == 400 || r.status == 404 ||
           r.status == 501 || r.status == 503);
@@ -161,7 +162,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         }
         json_decref(j);
     }
-    CHECK(sqlite3_total_changes(storage_handle(st)) == changes);
+    CHECK(sqlite3_total_changes(storage_db(st)) == changes);
     api_resp_free(&r);
     free(buf);
     return 0;

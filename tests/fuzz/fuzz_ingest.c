@@ -22,6 +22,7 @@
 #include <string.h>
 
 #include "storage.h"
+#include "storage_sqlite.h"
 #include "wire.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -121,7 +122,7 @@ LLVMFuzzerInitialize(int *argc, char ***argv)
 
     if (storage_open(":memory:", &st) != 0)
         abort();
-    db = storage_handle(st);
+    db = storage_db(st);
     CHECK(storage_hello(st, &h, &last) == 0);
     tmpl = sqlite3_serialize(db, "main", &tmpl_len, 0);
     CHECK(tmpl != NULL);

@@ -24,6 +24,7 @@
 
 #include "packs.h"
 #include "storage.h"
+#include "storage_sqlite.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 int LLVMFuzzerInitialize(int *argc, char ***argv);
@@ -124,7 +125,7 @@ LLVMFuzzerInitialize(int *argc, char ***argv)
     snprintf(mpath, sizeof(mpath), "/proc/self/fd/%d", mfd);
     if (storage_open(":memory:", &st) != 0)
         abort();
-    db = storage_handle(st);
+    db = storage_db(st);
     to_memfd(base_pack, strlen(base_pack));
     CHECK(packs_load_file(st, mpath, TEXTCONV_AUTO, stderr, &name, &version,
                           &n, &already) == 0);

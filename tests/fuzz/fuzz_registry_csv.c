@@ -26,6 +26,7 @@
 #include "registry.h"
 #include "snmp.h"
 #include "storage.h"
+#include "storage_sqlite.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 int LLVMFuzzerInitialize(int *argc, char ***argv);
@@ -128,7 +129,7 @@ LLVMFuzzerInitialize(int *argc, char ***argv)
     no_classmap_check = getenv("FUZZ_NO_CLASSMAP_CHECK") != NULL;
     if (storage_open(":memory:", &st) != 0)
         abort();
-    db = storage_handle(st);
+    db = storage_db(st);
     CHECK(registry_import_buf(st, REGISTRY_SCHOOLS, "base", base_schools,
                               strlen(base_schools), TEXTCONV_AUTO, stderr,
                               &res) == 0);

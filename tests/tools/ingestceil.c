@@ -23,6 +23,7 @@
 
 #include "loadrows.h"
 #include "storage.h"
+#include "storage_sqlite.h"
 
 static double
 clock_s(clockid_t id)
@@ -79,7 +80,7 @@ main(int argc, char **argv)
         return 2;
     if (storage_open(path, &st) != 0)
         return 1;
-    db = storage_handle(st);
+    db = storage_db(st);
     if (sqlite3_prepare_v2(db,
             "INSERT INTO class_minute (minute, school, class, bytes_up, "
             "bytes_down, pkts_up, pkts_down, peak_up_bps, peak_down_bps, "
