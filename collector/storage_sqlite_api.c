@@ -1,8 +1,8 @@
 /* storage_sqlite_api: SQLite backend of storage_api.h, on the connection
- * of a struct storage (storage_handle). Statements are prepared per call
- * and bound by parameter name; nothing formats SQL text from data. The
- * connection reports primary result codes (storage.c turns extended codes
- * off), so SQLITE_BUSY etc. compare directly. */
+ * of a struct storage (storage_db). Statements are prepared per call and
+ * bound by parameter name; nothing formats SQL text from data. The
+ * connection reports primary result codes (storage_sqlite.c turns
+ * extended codes off), so SQLITE_BUSY etc. compare directly. */
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
