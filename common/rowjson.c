@@ -7,8 +7,6 @@
  * a minute, a tenth of a replay's CPU with --output -. Strings still go
  * through jansson, which escapes them exactly as before. */
 #include <errno.h>
-#include <inttypes.h>
-#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -68,41 +66,54 @@ line_reserve(struct line *l, size_t n)
     return 0;
 }
 
-static void __attribute__((format(printf, 2, 3)))
-line_printf(struct line *l, const char *fmt, ...)
+static void
+line_put(struct line *l, const char *p, size_t n)
 {
-    va_list ap;
-    int n;
-
-    if (l->err)
+    if (l->err || line_reserve(l, n) != 0)
         return;
-    va_start(ap, fmt);
-    n = vsnprintf(l->p + l->len, l->cap - l->len, fmt, ap);
-    va_end(ap);
-    if (n < 0) {
-        l->err = -EIO;
-        return;
-    }
-    if ((size_t)n >= l->cap - l->len) {
-        if (line_reserve(l, (size_t)n + 1) != 0)
-            return;
-        va_start(ap, fmt);
-        vsnprintf(l->p + l->len, l->cap - l->len, fmt, ap);
-        va_end(ap);
-    }
-    l->len += (size_t)n;
+    memcpy(l->p + l->len, p, n);
+    l->len += n;
 }
 
-/* ,"key":"escaped value" (or {"key":... when first) */
+/* ,"key": (or {"key": when first); keys are plain ASCII */
+static void
+line_key(struct line *l, const char *key)
+{
+    line_put(l, l->len == 0 ? "{\"" : ",\"", 2);
+    line_put(l, key, strlen(key));
+    line_put(l, "\":", 2);
+}
+
+/* A string that JSON takes as it is: printable ASCII without quote or
+ * backslash (class ids like "c12", time stamps). Anything else (Chinese
+ * names, escapes) goes through jansson. */
+static int
+plain_ascii(const char *s, size_t *n)
+{
+    const char *p;
+
+    for (p = s; *p != '\0'; p++)
+        if (*p < 0x20 || *p > 0x7e || *p == '"' || *p == '\\')
+            return 0;
+    *n = (size_t)(p - s);
+    return 1;
+}
+
 static void
 line_str(struct line *l, const char *key, const char *s)
 {
     json_t *j;
     size_t n;
 
-    line_printf(l, "%s\"%s\":", l->len == 0 ? "{" : ",", key);
+    line_key(l, key);
     if (l->err)
         return;
+    if (plain_ascii(s, &n)) {
+        line_put(l, "\"", 1);
+        line_put(l, s, n);
+        line_put(l, "\"", 1);
+        return;
+    }
     j = json_string(s); /* NULL: not valid UTF-8, as json_pack refused */
     if (j == NULL) {
         l->err = -EINVAL;
@@ -120,15 +131,30 @@ line_str(struct line *l, const char *key, const char *s)
         l->len += n;
 }
 
+/* Decimal digits of v (printf costs ~800 instructions a number). */
+static void
+line_u64(struct line *l, uint64_t v)
+{
+    char d[20];
+    size_t i = sizeof(d);
+
+    do {
+        d[--i] = (char)('0' + v % 10);
+        v /= 10;
+    } while (v != 0);
+    line_put(l, d + i, sizeof(d) - i);
+}
+
 /* Counters are below 2^63 (checked where they are produced/stored);
  * WIRE_UNKNOWN prints as null. */
 static void
 line_count(struct line *l, const char *key, uint64_t v)
 {
+    line_key(l, key);
     if (v == WIRE_UNKNOWN)
-        line_printf(l, ",\"%s\":null", key);
+        line_put(l, "null", 4);
     else
-        line_printf(l, ",\"%s\":%" PRIu64, key, v);
+        line_u64(l, v);
 }
 
 static void
@@ -141,7 +167,13 @@ line_head(struct line *l, const char *school, const char *kind,
     line_str(l, "school", school);
     line_str(l, kind, name);
     line_str(l, "minute", ts);
-    line_printf(l, ",\"ts\":%lld", minute);
+    line_key(l, "ts");
+    if (minute < 0) {
+        line_put(l, "-", 1);
+        line_u64(l, (uint64_t)0 - (uint64_t)minute);
+    } else {
+        line_u64(l, (uint64_t)minute);
+    }
 }
 
 static int
@@ -149,7 +181,7 @@ line_emit(struct line *l, FILE *out)
 {
     int rc;
 
-    line_printf(l, "}\n");
+    line_put(l, "}\n", 2);
     rc = l->err;
     if (rc == 0 && fwrite(l->p, 1, l->len, out) != l->len)
         rc = -EIO;
@@ -171,7 +203,7 @@ rowjson_class(FILE *out, const char *school, const struct wire_class_min *r)
     line_count(&l, "pkts_down", r->pkts_down);
     line_count(&l, "peak_up_bps", r->peak_up_bps);
     line_count(&l, "peak_down_bps", r->peak_down_bps);
-    line_printf(&l, ",\"devices\":%" PRIu32, (uint32_t)r->devices);
+    line_count(&l, "devices", r->devices);
     return line_emit(&l, out);
 }
 
