@@ -55,9 +55,9 @@ struct flowagg {
     bool last_valid;
     /* Device inserts wait in this ring for PEND packets after their slot
      * was prefetched, so the table's cache miss overlaps other packets'
-     * work instead of stalling each one. Drained before a minute is
-     * emitted. */
-    unsigned pend_head, pend_n;
+     * work instead of stalling each one. A slot's class is -1 when it
+     * holds nothing; drained before a minute is emitted. */
+    unsigned pend_head;
     struct {
         uint64_t key;
         int cls;
@@ -121,6 +121,8 @@ flowagg_new(const struct classmap *cm, size_t max_devices, const char *source,
     fa->devmask = cap - 1;
     fa->devmax = max_devices;
     fa->gen = 1; /* slots start at generation 0: empty */
+    for (i = 0; i < FA_PEND; i++)
+        fa->pend[i].cls = -1;
     cap_reset(fa);
     fa->cb = cb;
     fa->arg = arg;
@@ -151,16 +153,23 @@ peak_bps(const struct flowagg *fa, size_t cls, int dir)
 
 static bool dev_insert(struct flowagg *fa, uint64_t key);
 
+static inline void
+pend_settle(struct flowagg *fa, unsigned t)
+{
+    int cls = fa->pend[t].cls;
+
+    if (cls >= 0 && dev_insert(fa, fa->pend[t].key))
+        fa->cls[cls].devices++;
+    fa->pend[t].cls = -1;
+}
+
 static void
 pend_drain(struct flowagg *fa)
 {
-    while (fa->pend_n > 0) {
-        unsigned t = (fa->pend_head - fa->pend_n) & (FA_PEND - 1);
+    unsigned t;
 
-        if (dev_insert(fa, fa->pend[t].key))
-            fa->cls[fa->pend[t].cls].devices++;
-        fa->pend_n--;
-    }
+    for (t = 0; t < FA_PEND; t++)
+        pend_settle(fa, t);
 }
 
 static void
@@ -239,15 +248,14 @@ flowagg_packet(struct flowagg *fa, int64_t sec)
     fa->cap.pkts_seen++;
 }
 
+/* One multiply and a fold: a bijection of x whose high half (the tag) and
+ * low bits (the slot) both depend on every input bit. Two devices share a
+ * slot and a tag only if their keys agree in 32 + log2(slots) bits. */
 static inline uint64_t
 mix64(uint64_t x)
 {
-    x ^= x >> 33;
-    x *= 0xff51afd7ed558ccdull;
-    x ^= x >> 33;
-    x *= 0xc4ceb9fe1a85ec53ull;
-    x ^= x >> 33;
-    return x;
+    x *= 0x9e3779b97f4a7c15ull;
+    return x ^ (x >> 32);
 }
 
 /* A 64-bit hash of (class, device). A MAC or IPv4 address fits one word
@@ -314,6 +322,7 @@ flowagg_egress(struct flowagg *fa, int cls, int dir, uint32_t bytes,
 {
     struct fa_class *c;
     uint64_t key;
+    unsigned t;
 
     if (!fa->open)
         return; /* flowagg_packet was not called: nothing to attach to */
@@ -347,18 +356,13 @@ flowagg_egress(struct flowagg *fa, int cls, int dir, uint32_t bytes,
         return; /* same device as the previous packet: already counted */
     fa->last_key = key;
     fa->last_valid = true;
-    if (fa->pend_n == FA_PEND) {
-        unsigned t = (fa->pend_head - FA_PEND) & (FA_PEND - 1);
-
-        if (dev_insert(fa, fa->pend[t].key))
-            fa->cls[fa->pend[t].cls].devices++;
-        fa->pend_n--;
-    }
+    /* the slot written PEND packets ago is settled, then reused */
+    t = fa->pend_head;
+    pend_settle(fa, t);
     __builtin_prefetch(&fa->dev[(size_t)key & fa->devmask], 1);
-    fa->pend[fa->pend_head].key = key;
-    fa->pend[fa->pend_head].cls = cls;
-    fa->pend_head = (fa->pend_head + 1) & (FA_PEND - 1);
-    fa->pend_n++;
+    fa->pend[t].key = key;
+    fa->pend[t].cls = cls;
+    fa->pend_head = (t + 1) & (FA_PEND - 1);
 }
 
 void

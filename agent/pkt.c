@@ -34,7 +34,7 @@ be16(const uint8_t *p)
     return (uint16_t)(p[0] << 8 | p[1]);
 }
 
-static int
+static inline __attribute__((always_inline)) int
 parse_ip4(const uint8_t *p, uint32_t len, struct pkt_info *pi)
 {
     unsigned ihl;
@@ -97,6 +97,8 @@ parse_ether(const uint8_t *p, uint32_t caplen, struct pkt_info *pi)
     if (p[0] & 1)
         pi->flags |= PKT_F_L2GROUP;
     et = be16(p + 12);
+    if (et == ET_IP4) /* the usual frame */
+        return parse_ip4(p + 14, caplen - 14, pi);
     while (et == ET_VLAN || et == ET_QINQ || et == ET_QINQ_OLD) {
         if (ntags++ == PKT_MAX_TAGS || caplen < off + 4)
             return PKT_MALFORMED;
