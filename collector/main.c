@@ -385,7 +385,8 @@ cmd_query(int argc, char **argv)
     log_init("classband-collector", 0, 0);
     if (storage_open_ro(db, &st) != 0)
         return 1;
-    rc = storage_each_class_minute(st, school, from, to, print_row, NULL);
+    rc = storage_each_class_minute(st, school, from, to, STORAGE_BY_MINUTE,
+                                   print_row, NULL);
     storage_close(st);
     if (fflush(stdout) != 0)
         rc = -EIO;

@@ -12,6 +12,7 @@
 
 #include "log.h"
 #include "metrics.h"
+#include "storage.h"
 #include "storage_eval.h"
 
 /* ------------------------------------------------------------------ */
@@ -307,7 +308,7 @@ struct minute_scan {
 };
 
 static int
-class_minute_row(void *arg, const struct storage_eval_class_minute *r)
+class_minute_row(void *arg, const struct storage_class_row *r)
 {
     struct minute_scan *ms = arg;
     struct work *w = ms->w;
@@ -351,8 +352,8 @@ scan_class_minutes(struct storage *st, const char *code, struct work *w)
     struct minute_scan ms = { .w = w, .cur = -1, .cdi = -1 };
     int rc;
 
-    rc = storage_eval_each_class_minute(st, code, w->raw_from, w->raw_to,
-                                        class_minute_row, &ms);
+    rc = storage_each_class_minute(st, code, w->raw_from, w->raw_to,
+                                   STORAGE_BY_MINUTE, class_minute_row, &ms);
     if (rc != 0)
         return rc;
     close_minute(w, ms.cdi, ms.cr, ms.so, ms.agg);
@@ -380,8 +381,8 @@ capture_minute_row(void *arg, int64_t minute, int64_t egress_bytes)
 static int
 scan_capture_minutes(struct storage *st, const char *code, struct work *w)
 {
-    return storage_eval_each_capture_minute(st, code, w->raw_from, w->raw_to,
-                                            capture_minute_row, w);
+    return storage_each_capture_minute(st, code, w->raw_from, w->raw_to,
+                                       capture_minute_row, w);
 }
 
 /* Marks the days whose rollups are complete and current: a school_day

@@ -69,7 +69,7 @@ struct day_acc {
 };
 
 static int
-day_minute(void *arg, const struct storage_hist_minute *m)
+day_minute(void *arg, const struct storage_class_row *m)
 {
     struct day_acc *a = arg;
     struct cls_acc *c;
@@ -110,7 +110,7 @@ day_minute(void *arg, const struct storage_hist_minute *m)
 /* a minute the agent reported (capture row) is a minute with data even
  * when no class had traffic */
 static int
-day_capture(void *arg, int64_t minute)
+day_capture(void *arg, int64_t minute, int64_t egress_bytes)
 {
     struct day_acc *a = arg;
     size_t slot = (size_t)((minute - a->t0) / 60);
@@ -217,10 +217,10 @@ roll_day(struct storage *st, const char *school, int64_t day)
         rc = -ENOMEM;
         goto out;
     }
-    if ((rc = storage_hist_each_class_minute(st, school, t0, t1, day_minute,
-                                             &a)) != 0 ||
-        (rc = storage_hist_each_capture_minute(st, school, t0, t1,
-                                               day_capture, &a)) != 0)
+    if ((rc = storage_each_class_minute(st, school, t0, t1, STORAGE_BY_CLASS,
+                                        day_minute, &a)) != 0 ||
+        (rc = storage_each_capture_minute(st, school, t0, t1, day_capture,
+                                          &a)) != 0)
         goto out;
     rc = day_store(st, school, day, &a);
 out:

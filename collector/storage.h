@@ -92,11 +92,27 @@ struct storage_class_row {
     uint32_t devices;
 };
 typedef int (*storage_class_cb)(void *arg, const struct storage_class_row *r);
+enum storage_order {
+    STORAGE_BY_MINUTE, /* school, minute, class: `query`, per-minute sums */
+    STORAGE_BY_CLASS,  /* school, class, minute: per-class day figures */
+};
 /* Calls cb for every stored class minute of school (NULL: all) with
- * from <= minute < to, ordered by school, minute, class. A non-zero return
- * from cb stops the walk and is returned. */
+ * from <= minute < to, in the order asked. Strings are valid during the
+ * callback. A non-zero return from cb stops the walk and is returned;
+ * -EIO on a store error (logged). */
 int storage_each_class_minute(struct storage *st, const char *school,
-                              int64_t from, int64_t to, storage_class_cb cb,
+                              int64_t from, int64_t to,
+                              enum storage_order order, storage_class_cb cb,
                               void *arg);
+
+typedef int (*storage_capture_cb)(void *arg, int64_t minute,
+                                  int64_t egress_bytes);
+/* Calls cb for every capture-completeness row of school with
+ * from <= minute < to: one per capture source and minute, in any order
+ * (a minute the agent reported, even without traffic). egress_bytes is 0
+ * when unknown. Same returns as storage_each_class_minute. */
+int storage_each_capture_minute(struct storage *st, const char *school,
+                                int64_t from, int64_t to,
+                                storage_capture_cb cb, void *arg);
 
 #endif /* STORAGE_H */

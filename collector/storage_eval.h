@@ -104,29 +104,8 @@ int storage_eval_each_inventory(struct storage *st, const char *school,
 /* measurements                                                        */
 
 /* One class minute as the agent reported it. */
-struct storage_eval_class_minute {
-    int64_t minute;
-    const char *class_id;
-    uint64_t bytes_up, bytes_down;
-    uint64_t peak_down_bps;
-    int64_t devices;
-};
-typedef int (*storage_eval_class_minute_cb)(
-    void *arg, const struct storage_eval_class_minute *r);
-/* Class minutes of school with from <= minute < to, by minute (rows of one
- * minute in any order). */
-int storage_eval_each_class_minute(struct storage *st, const char *school,
-                                   int64_t from, int64_t to,
-                                   storage_eval_class_minute_cb cb,
-                                   void *arg);
-
-typedef int (*storage_eval_capture_cb)(void *arg, int64_t minute,
-                                       int64_t egress_bytes);
-/* Capture-completeness rows of school with from <= minute < to, one per
- * capture source and minute, in any order. */
-int storage_eval_each_capture_minute(struct storage *st, const char *school,
-                                     int64_t from, int64_t to,
-                                     storage_eval_capture_cb cb, void *arg);
+/* Class and capture minutes are read with storage_each_class_minute and
+ * storage_each_capture_minute (storage.h). */
 
 /* Rollups (collector/rollup.c). All need STORAGE_EVAL_ROLLUPS. */
 

@@ -59,29 +59,9 @@ int storage_hist_day_clear(struct storage *st, const char *school,
                            int64_t day);
 
 /* One raw class minute of the day, for the day statistics. */
-struct storage_hist_minute {
-    const char *class_id;       /* valid during the callback */
-    int64_t minute;
-    uint64_t bytes_up, bytes_down;
-    uint64_t peak_up_bps, peak_down_bps;
-    uint64_t devices;
-};
-typedef int (*storage_hist_minute_cb)(void *arg,
-                                      const struct storage_hist_minute *m);
-/* Calls cb for every class minute of school with from <= minute < to,
- * grouped by class (all minutes of one class one after the other). A
- * non-zero return from cb stops the walk and is returned. */
-int storage_hist_each_class_minute(struct storage *st, const char *school,
-                                   int64_t from, int64_t to,
-                                   storage_hist_minute_cb cb, void *arg);
-
-typedef int (*storage_hist_time_cb)(void *arg, int64_t minute);
-/* Calls cb for the minutes in [from, to) the school's agents reported
- * capture figures for (a minute with data even without traffic), each
- * minute at least once. A store without capture rows walks nothing. */
-int storage_hist_each_capture_minute(struct storage *st, const char *school,
-                                     int64_t from, int64_t to,
-                                     storage_hist_time_cb cb, void *arg);
+/* A day's class and capture minutes are read with
+ * storage_each_class_minute (STORAGE_BY_CLASS) and
+ * storage_each_capture_minute (storage.h). */
 
 /* One class's school-day row (class_day). Rates in bits/s. */
 struct storage_hist_class_day {

@@ -554,26 +554,33 @@ storage_batch(struct storage *st, const char *agent_id, const char *school,
 
 int
 storage_each_class_minute(struct storage *st, const char *school,
-                          int64_t from, int64_t to, storage_class_cb cb,
-                          void *arg)
+                          int64_t from, int64_t to, enum storage_order order,
+                          storage_class_cb cb, void *arg)
 {
+    static const char *const sql[] = {
+        [STORAGE_BY_MINUTE] = "SELECT school, class, minute, bytes_up, "
+            "bytes_down, pkts_up, pkts_down, peak_up_bps, peak_down_bps, "
+            "devices FROM class_minute WHERE (?1 IS NULL OR school = ?1) "
+            "AND minute >= ?2 AND minute < ?3 ORDER BY school, minute, class",
+        [STORAGE_BY_CLASS] = "SELECT school, class, minute, bytes_up, "
+            "bytes_down, pkts_up, pkts_down, peak_up_bps, peak_down_bps, "
+            "devices FROM class_minute WHERE (?1 IS NULL OR school = ?1) "
+            "AND minute >= ?2 AND minute < ?3 ORDER BY school, class, minute",
+    };
     sqlite3_stmt *s;
     struct storage_class_row r;
-    int rc;
+    int rc, step = SQLITE_DONE;
 
-    rc = sqlite3_prepare_v2(st->db,
-        "SELECT school, class, minute, bytes_up, bytes_down, pkts_up, "
-        "pkts_down, peak_up_bps, peak_down_bps, devices FROM class_minute "
-        "WHERE (?1 IS NULL OR school = ?1) AND minute >= ?2 AND minute < ?3 "
-        "ORDER BY school, minute, class", -1, &s, NULL);
+    rc = sqlite3_prepare_v2(st->db, sql[order == STORAGE_BY_CLASS], -1, &s,
+                            NULL);
     if (rc != SQLITE_OK)
-        return db_err(st, "query");
+        return db_err(st, "class minutes");
     if (school != NULL)
         sqlite3_bind_text(s, 1, school, -1, SQLITE_STATIC);
     sqlite3_bind_int64(s, 2, from);
     sqlite3_bind_int64(s, 3, to);
     rc = 0;
-    while (rc == 0 && sqlite3_step(s) == SQLITE_ROW) {
+    while (rc == 0 && (step = sqlite3_step(s)) == SQLITE_ROW) {
         r.school = (const char *)sqlite3_column_text(s, 0);
         r.class_id = (const char *)sqlite3_column_text(s, 1);
         r.minute = sqlite3_column_int64(s, 2);
@@ -586,6 +593,33 @@ storage_each_class_minute(struct storage *st, const char *school,
         r.devices = (uint32_t)sqlite3_column_int64(s, 9);
         rc = cb(arg, &r);
     }
+    if (rc == 0 && step != SQLITE_DONE)
+        rc = db_err(st, "class minutes");
+    sqlite3_finalize(s);
+    return rc;
+}
+
+int
+storage_each_capture_minute(struct storage *st, const char *school,
+                            int64_t from, int64_t to, storage_capture_cb cb,
+                            void *arg)
+{
+    sqlite3_stmt *s;
+    int rc, step = SQLITE_DONE;
+
+    rc = sqlite3_prepare_v2(st->db, "SELECT minute, egress_bytes FROM "
+                            "capture_minute WHERE school = ?1 AND minute >= "
+                            "?2 AND minute < ?3", -1, &s, NULL);
+    if (rc != SQLITE_OK)
+        return db_err(st, "capture minutes");
+    sqlite3_bind_text(s, 1, school, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(s, 2, from);
+    sqlite3_bind_int64(s, 3, to);
+    rc = 0;
+    while (rc == 0 && (step = sqlite3_step(s)) == SQLITE_ROW)
+        rc = cb(arg, sqlite3_column_int64(s, 0), sqlite3_column_int64(s, 1));
+    if (rc == 0 && step != SQLITE_DONE)
+        rc = db_err(st, "capture minutes");
     sqlite3_finalize(s);
     return rc;
 }

@@ -222,52 +222,6 @@ prep_range(struct storage *st, const char *sql, const char *school,
 }
 
 int
-storage_eval_each_class_minute(struct storage *st, const char *school,
-                               int64_t from, int64_t to,
-                               storage_eval_class_minute_cb cb, void *arg)
-{
-    sqlite3_stmt *s;
-    struct storage_eval_class_minute m;
-    int rc, r = 0;
-
-    if (prep_range(st, "SELECT minute, class, bytes_down, bytes_up, "
-                   "peak_down_bps, devices FROM class_minute WHERE school = "
-                   "?1 AND minute >= ?2 AND minute < ?3 ORDER BY minute",
-                   school, from, to, &s) != 0)
-        return -EIO;
-    while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-        m.minute = sqlite3_column_int64(s, 0);
-        m.class_id = text(s, 1);
-        m.bytes_down = (uint64_t)sqlite3_column_int64(s, 2);
-        m.bytes_up = (uint64_t)sqlite3_column_int64(s, 3);
-        m.peak_down_bps = (uint64_t)sqlite3_column_int64(s, 4);
-        m.devices = sqlite3_column_int64(s, 5);
-        if ((r = cb(arg, &m)) != 0)
-            break;
-    }
-    return walk_end(s, rc, r);
-}
-
-int
-storage_eval_each_capture_minute(struct storage *st, const char *school,
-                                 int64_t from, int64_t to,
-                                 storage_eval_capture_cb cb, void *arg)
-{
-    sqlite3_stmt *s;
-    int rc, r = 0;
-
-    if (prep_range(st, "SELECT minute, egress_bytes FROM capture_minute "
-                   "WHERE school = ?1 AND minute >= ?2 AND minute < ?3",
-                   school, from, to, &s) != 0)
-        return -EIO;
-    while ((rc = sqlite3_step(s)) == SQLITE_ROW)
-        if ((r = cb(arg, sqlite3_column_int64(s, 0),
-                    sqlite3_column_int64(s, 1))) != 0)
-            break;
-    return walk_end(s, rc, r);
-}
-
-int
 storage_eval_each_school_day(struct storage *st, const char *school,
                              int64_t day_from, int64_t day_to,
                              storage_eval_school_day_cb cb, void *arg)

@@ -160,66 +160,6 @@ storage_hist_day_clear(struct storage *st, const char *school, int64_t day)
 }
 
 int
-storage_hist_each_class_minute(struct storage *st, const char *school,
-                               int64_t from, int64_t to,
-                               storage_hist_minute_cb cb, void *arg)
-{
-    sqlite3 *db = storage_db(st);
-    struct storage_hist_minute m;
-    sqlite3_stmt *s;
-    int rc = 0, step;
-
-    if (prepare(db, "SELECT class, minute, bytes_up, bytes_down, "
-                "peak_up_bps, peak_down_bps, devices FROM class_minute "
-                "WHERE school = ?1 AND minute >= ?2 AND minute < ?3 "
-                "ORDER BY class", &s) != 0)
-        return -EIO;
-    sqlite3_bind_text(s, 1, school, -1, SQLITE_STATIC);
-    sqlite3_bind_int64(s, 2, from);
-    sqlite3_bind_int64(s, 3, to);
-    while (rc == 0 && (step = sqlite3_step(s)) == SQLITE_ROW) {
-        m.class_id = (const char *)sqlite3_column_text(s, 0);
-        m.minute = sqlite3_column_int64(s, 1);
-        m.bytes_up = (uint64_t)sqlite3_column_int64(s, 2);
-        m.bytes_down = (uint64_t)sqlite3_column_int64(s, 3);
-        m.peak_up_bps = (uint64_t)sqlite3_column_int64(s, 4);
-        m.peak_down_bps = (uint64_t)sqlite3_column_int64(s, 5);
-        m.devices = (uint64_t)sqlite3_column_int64(s, 6);
-        rc = cb(arg, &m);
-    }
-    if (rc == 0 && step != SQLITE_DONE) {
-        log_warnx("rollup: class minutes of %s: %s", school,
-                  sqlite3_errmsg(db));
-        rc = -EIO;
-    }
-    sqlite3_finalize(s);
-    return rc;
-}
-
-int
-storage_hist_each_capture_minute(struct storage *st, const char *school,
-                                 int64_t from, int64_t to,
-                                 storage_hist_time_cb cb, void *arg)
-{
-    sqlite3 *db = storage_db(st);
-    sqlite3_stmt *s;
-    int rc = 0;
-
-    /* no capture table (older store): no minutes */
-    if (sqlite3_prepare_v2(db, "SELECT DISTINCT minute FROM capture_minute "
-                           "WHERE school = ?1 AND minute >= ?2 AND "
-                           "minute < ?3", -1, &s, NULL) != SQLITE_OK)
-        return 0;
-    sqlite3_bind_text(s, 1, school, -1, SQLITE_STATIC);
-    sqlite3_bind_int64(s, 2, from);
-    sqlite3_bind_int64(s, 3, to);
-    while (rc == 0 && sqlite3_step(s) == SQLITE_ROW)
-        rc = cb(arg, sqlite3_column_int64(s, 0));
-    sqlite3_finalize(s);
-    return rc;
-}
-
-int
 storage_hist_put_class_day(struct storage *st,
                            const struct storage_hist_class_day *r)
 {
