@@ -98,6 +98,7 @@ for a in $arches; do
     s390x)  t=s390x-linux-gnu; q=qemu-s390x-static ;;
     esac
     out=$BUILD/cross/$a
+    mkdir -p "$BUILD/cross"
     echo "=== $a: building"
     list=$(mktemp)
     if ! sh tests/cross/build.sh "$a" "$out" 3>"$list" > "$out.build.log" 2>&1
