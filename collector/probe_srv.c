@@ -130,6 +130,14 @@ up_report(struct ptest *t, int eof)
 
     if (t->state != PT_UP)
         return;
+    /* The measurement is over: the slot is free before the report goes
+     * out. Released only at close, the agent's download test (started as
+     * soon as it reads this report) could be refused as busy by its own
+     * upload, still draining or not yet closed here. */
+    if (t->counted) {
+        t->srv->active--;
+        t->counted = 0;
+    }
     put_u64(t->reply, t->bytes);
     put_u64(t->reply + 8, us);
     if (eof) {
