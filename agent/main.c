@@ -561,6 +561,7 @@ main(int argc, char **argv)
     } else if (classes == NULL && !once) {
         fprintf(stderr, "classband-agent: need -c FILE (or --classes CSV "
                         "with --replay, or --snmp-once --target SPEC)\n");
+        agent_conf_free(&a.conf);
         return 2;
     }
     if (once) {
