@@ -12,7 +12,7 @@
  * headers are storage_sqlite*.h); no other file includes sqlite3.h or holds
  * SQL, which tests/integration/storage_boundary.sh checks. A PostgreSQL
  * backend is new storage_pg*.c files implementing the same headers, chosen
- * at build time; metrics, evaluation, report, API, registry and ingest
+ * at build time (make STORAGE=pg builds collector/storage_pg*.c instead); metrics, evaluation, report, API, registry and ingest
  * stay as they are. Where a header keeps an aggregate in the backend (sums
  * of a GROUP BY, min/max) it says so, since another backend must give the
  * same figures; every other figure is computed in C from the rows handed
