@@ -831,8 +831,8 @@ classmap_lookup_vlan(const struct classmap *cm, unsigned vlan)
     return cm->vlan[vlan];
 }
 
-int
-classmap_lookup4(const struct classmap *cm, uint32_t addr)
+static inline int
+find4(const struct classmap *cm, uint32_t addr)
 {
     uint32_t b = addr >> 16;
     int32_t v;
@@ -846,30 +846,18 @@ classmap_lookup4(const struct classmap *cm, uint32_t addr)
     return v != SLOT_EMPTY ? CLASSMAP_LOCAL : CLASSMAP_NOMATCH;
 }
 
+int
+classmap_lookup4(const struct classmap *cm, uint32_t addr)
+{
+    return find4(cm, addr);
+}
+
 void
 classmap_lookup4_pair(const struct classmap *cm, uint32_t src, uint32_t dst,
                       int *sc, int *dc)
 {
-    uint32_t bs = src >> 16, bd = dst >> 16;
-    bool ms = cm->v4_any16[bs / 64] & (1ull << (bs % 64));
-    bool md = cm->v4_any16[bd / 64] & (1ull << (bd % 64));
-    int32_t v;
-
-    *sc = *dc = CLASSMAP_NOMATCH;
-    if (ms) {
-        v = lpm4_find(&cm->cls4, src);
-        if (v != SLOT_EMPTY)
-            *sc = v;
-        else if (lpm4_find(&cm->loc4, src) != SLOT_EMPTY)
-            *sc = CLASSMAP_LOCAL;
-    }
-    if (md) {
-        v = lpm4_find(&cm->cls4, dst);
-        if (v != SLOT_EMPTY)
-            *dc = v;
-        else if (lpm4_find(&cm->loc4, dst) != SLOT_EMPTY)
-            *dc = CLASSMAP_LOCAL;
-    }
+    *sc = find4(cm, src);
+    *dc = find4(cm, dst);
 }
 
 int

@@ -733,9 +733,7 @@ server_port(const struct server *s)
 
     if (uv_tcp_getsockname(&s->listener, (struct sockaddr *)&ss, &len) != 0)
         return -1;
-    if (ss.ss_family == AF_INET)
-        return ntohs(((struct sockaddr_in *)&ss)->sin_port);
-    return ntohs(((struct sockaddr_in6 *)&ss)->sin6_port);
+    return addr_port((struct sockaddr *)&ss);
 }
 
 void

@@ -60,6 +60,16 @@ addr_parse(const char *spec, struct sockaddr_storage *ss)
     return 0;
 }
 
+int
+addr_port(const struct sockaddr *sa)
+{
+    if (sa->sa_family == AF_INET)
+        return ntohs(((const struct sockaddr_in *)sa)->sin_port);
+    if (sa->sa_family == AF_INET6)
+        return ntohs(((const struct sockaddr_in6 *)sa)->sin6_port);
+    return -1;
+}
+
 void
 addr_format(const struct sockaddr *sa, char *out, size_t cap)
 {
@@ -68,11 +78,11 @@ addr_format(const struct sockaddr *sa, char *out, size_t cap)
     if (sa->sa_family == AF_INET) {
         const struct sockaddr_in *sin = (const struct sockaddr_in *)sa;
         inet_ntop(AF_INET, &sin->sin_addr, ip, sizeof(ip));
-        snprintf(out, cap, "%s:%u", ip, ntohs(sin->sin_port));
+        snprintf(out, cap, "%s:%d", ip, addr_port(sa));
     } else if (sa->sa_family == AF_INET6) {
         const struct sockaddr_in6 *sin6 = (const struct sockaddr_in6 *)sa;
         inet_ntop(AF_INET6, &sin6->sin6_addr, ip, sizeof(ip));
-        snprintf(out, cap, "[%s]:%u", ip, ntohs(sin6->sin6_port));
+        snprintf(out, cap, "[%s]:%d", ip, addr_port(sa));
     } else {
         snprintf(out, cap, "?");
     }

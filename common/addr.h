@@ -10,5 +10,7 @@
 int addr_parse(const char *spec, struct sockaddr_storage *ss);
 /* Formats ss as "ip:port" / "[ip]:port" into out (cap >= 64). */
 void addr_format(const struct sockaddr *sa, char *out, size_t cap);
+/* The port of an AF_INET or AF_INET6 address, or -1. */
+int addr_port(const struct sockaddr *sa);
 
 #endif /* ADDR_H */

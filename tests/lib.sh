@@ -20,10 +20,13 @@ skip() { echo "$*"; exit 77; }
 
 # start_collector LOGNAME ARGS...: runs `classband-collector serve ARGS
 # --listen 127.0.0.1:0`, waits for it to listen and reads the bound port
-# from its log.
+# from its log. COLLECTOR_WRAP, if set, is a command that execs the
+# collector (e.g. valgrind), so COLLECTOR_PID is still the collector's.
 start_collector() {
     log=$T/$1.log; shift
-    "$B/classband-collector" serve --listen 127.0.0.1:0 "$@" > "$log" 2>&1 &
+    # shellcheck disable=SC2086
+    ${COLLECTOR_WRAP:-} "$B/classband-collector" serve --listen 127.0.0.1:0 \
+        "$@" > "$log" 2>&1 &
     COLLECTOR_PID=$!
     PIDS="$PIDS $COLLECTOR_PID"
     i=0
@@ -36,6 +39,7 @@ start_collector() {
     cat "$log"; fail "collector did not start listening"
 }
 
+# stop_collector: SIGTERM, then returns the collector's exit status.
 stop_collector() {
     kill "$COLLECTOR_PID" 2>/dev/null
     wait "$COLLECTOR_PID" 2>/dev/null

@@ -22,6 +22,7 @@
 #include <string.h>
 
 #include "storage.h"
+#include "fuzz_store.h"
 #include "storage_sqlite.h"
 #include "wire.h"
 
@@ -44,39 +45,6 @@ static sqlite3_int64 tmpl_len;
         }                                                               \
     } while (0)
 
-static uint64_t
-db_hash(sqlite3 *d)
-{
-    uint64_t h = 1469598103934665603ULL;
-    char sql[160];
-    sqlite3_stmt *t, *s;
-    int i, n;
-
-    CHECK(sqlite3_prepare_v2(d, "SELECT name FROM sqlite_master WHERE "
-                             "type = 'table' AND name NOT LIKE 'sqlite_%' "
-                             "ORDER BY name", -1, &t, NULL) == SQLITE_OK);
-    while (sqlite3_step(t) == SQLITE_ROW) {
-        snprintf(sql, sizeof(sql), "SELECT * FROM \"%s\"",
-                 (const char *)sqlite3_column_text(t, 0));
-        CHECK(sqlite3_prepare_v2(d, sql, -1, &s, NULL) == SQLITE_OK);
-        while (sqlite3_step(s) == SQLITE_ROW) {
-            n = sqlite3_column_count(s);
-            for (i = 0; i < n; i++) {
-                const unsigned char *v = sqlite3_column_text(s, i);
-                size_t k, len = (size_t)sqlite3_column_bytes(s, i);
-
-                h = (h ^ (uint64_t)sqlite3_column_type(s, i)) *
-                    1099511628211ULL;
-                for (k = 0; v != NULL && k < len; k++)
-                    h = (h ^ v[k]) * 1099511628211ULL;
-            }
-        }
-        sqlite3_finalize(s);
-    }
-    sqlite3_finalize(t);
-    return h;
-}
-
 /* Pages of the in-memory store, copied (sqlite3_free). */
 static unsigned char *
 snapshot(sqlite3_int64 *n)
@@ -85,30 +53,6 @@ snapshot(sqlite3_int64 *n)
 
     CHECK(p != NULL);
     return p;
-}
-
-/* Same content as the snapshot: the same pages (cheap), or, failing that,
- * the same rows (a rollback may lay pages out differently). */
-static int
-same_as(unsigned char *snap, sqlite3_int64 n)
-{
-    sqlite3_int64 m = 0;
-    unsigned char *p = sqlite3_serialize(db, "main", &m,
-                                         SQLITE_SERIALIZE_NOCOPY);
-    sqlite3 *old;
-    unsigned char *copy;
-    uint64_t h;
-
-    if (p != NULL && m == n && memcmp(p, snap, (size_t)n) == 0)
-        return 1;
-    CHECK(sqlite3_open(":memory:", &old) == SQLITE_OK);
-    CHECK((copy = sqlite3_malloc64((sqlite3_uint64)n)) != NULL);
-    memcpy(copy, snap, (size_t)n);
-    CHECK(sqlite3_deserialize(old, "main", copy, n, n,
-                              SQLITE_DESERIALIZE_FREEONCLOSE) == SQLITE_OK);
-    h = db_hash(old);
-    sqlite3_close(old);
-    return db_hash(db) == h;
 }
 
 int
@@ -181,7 +125,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         if (rc == -EPROTO)
             CHECK(why != NULL);
         if (rc != STORAGE_STORED)
-            CHECK(same_as(before, nbefore));
+            CHECK(fuzz_db_same(db, before, nbefore, NULL));
         else
             CHECK(ack != 0);
         sqlite3_free(before);

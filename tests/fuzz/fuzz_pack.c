@@ -25,6 +25,7 @@
 #include "packs.h"
 #include "storage.h"
 #include "storage_sqlite.h"
+#include "fuzz_store.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 int LLVMFuzzerInitialize(int *argc, char ***argv);
@@ -55,59 +56,11 @@ static const char base_pack[] =
         }                                                               \
     } while (0)
 
-static uint64_t
-db_hash(void)
-{
-    uint64_t h = 1469598103934665603ULL;
-    char sql[160];
-    sqlite3_stmt *t, *s;
-    int i, n;
-
-    CHECK(sqlite3_prepare_v2(db, "SELECT name FROM sqlite_master WHERE "
-                             "type = 'table' AND name NOT LIKE 'sqlite_%' "
-                             "ORDER BY name", -1, &t, NULL) == SQLITE_OK);
-    while (sqlite3_step(t) == SQLITE_ROW) {
-        snprintf(sql, sizeof(sql), "SELECT * FROM \"%s\"",
-                 (const char *)sqlite3_column_text(t, 0));
-        CHECK(sqlite3_prepare_v2(db, sql, -1, &s, NULL) == SQLITE_OK);
-        while (sqlite3_step(s) == SQLITE_ROW) {
-            n = sqlite3_column_count(s);
-            for (i = 0; i < n; i++) {
-                const unsigned char *v = sqlite3_column_text(s, i);
-                size_t k, len = (size_t)sqlite3_column_bytes(s, i);
-
-                h = (h ^ (uint64_t)sqlite3_column_type(s, i)) *
-                    1099511628211ULL;
-                for (k = 0; v != NULL && k < len; k++)
-                    h = (h ^ v[k]) * 1099511628211ULL;
-            }
-        }
-        sqlite3_finalize(s);
-    }
-    sqlite3_finalize(t);
-    return h;
-}
-
 static void
 to_memfd(const void *d, size_t n)
 {
     if (ftruncate(mfd, 0) != 0 || pwrite(mfd, d, n, 0) != (ssize_t)n)
         abort();
-}
-
-/* Unchanged: the pages of the in-memory database are byte for byte the
- * template's (cheap: no copy), or, failing that, the contents hash the
- * same (a rollback may leave pages laid out differently). */
-static int
-db_unchanged(void)
-{
-    sqlite3_int64 n = 0;
-    unsigned char *p = sqlite3_serialize(db, "main", &n,
-                                         SQLITE_SERIALIZE_NOCOPY);
-
-    if (p != NULL && n == tmpl_len && memcmp(p, tmpl, (size_t)n) == 0)
-        return 1;
-    return db_hash() == tmpl_hash;
 }
 
 int
@@ -134,7 +87,7 @@ LLVMFuzzerInitialize(int *argc, char ***argv)
     free(version);
     tmpl = sqlite3_serialize(db, "main", &tmpl_len, 0);
     CHECK(tmpl != NULL);
-    tmpl_hash = db_hash();
+    tmpl_hash = fuzz_db_hash(db);
     return 0;
 }
 
@@ -208,7 +161,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     CHECK(crc == 0 || crc == -EINVAL);
     CHECK((crc == 0) == (rc == 0 || rc == -EEXIST));
     if (rc != 0) {
-        CHECK(db_unchanged());
+        CHECK(fuzz_db_same(db, tmpl, tmpl_len, &tmpl_hash));
         return 0;
     }
     CHECK(n == nc && n > 0 && name != NULL && version != NULL);
@@ -216,17 +169,17 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         /* the same bytes again: a no-op */
         char *name2 = NULL, *version2 = NULL;
         int again = 0;
-        uint64_t h = db_hash();
+        uint64_t h = fuzz_db_hash(db);
 
         CHECK(packs_load_file(st, mpath, enc, errs, &name2, &version2, &n2,
                               &again) == 0);
         CHECK(again == 1 && n2 == n);
         CHECK(strcmp(name, name2) == 0 && strcmp(version, version2) == 0);
-        CHECK(db_hash() == h);
+        CHECK(fuzz_db_hash(db) == h);
         free(name2);
         free(version2);
     } else {
-        CHECK(db_unchanged());
+        CHECK(fuzz_db_same(db, tmpl, tmpl_len, &tmpl_hash));
     }
     check_rules(name, version, n);
     free(name);

@@ -108,23 +108,7 @@ echo "peak RSS, --output - (no uplink, no TLS): $kib KiB (private: $anon)"
 kib=$tls_kib
 
 "$C" query --db "$T/c.db" --school RSS500 > "$T/rows.json" || fail=1
-python3 - "$T/expected.json" "$T/rows.json" <<'EOF' || fail=1
-import json, sys
-exp = {c["class"]: (c["bytes_up"], c["bytes_down"], c["pkts_up"],
-                    c["pkts_down"]) for c in json.load(open(sys.argv[1]))["classes"]}
-got = {}
-for line in open(sys.argv[2], encoding="utf-8"):
-    r = json.loads(line)
-    t = got.setdefault(r["class"], [0, 0, 0, 0])
-    for i, k in enumerate(("bytes_up", "bytes_down", "pkts_up", "pkts_down")):
-        t[i] += r[k]
-bad = [k for k in exp if tuple(got.get(k, ())) != exp[k]]
-extra = [k for k in got if k not in exp]
-print("stored: %d classes; generator: %d; differing: %d; unexpected: %d"
-      % (len(got), len(exp), len(bad), len(extra)))
-for k in bad[:5]:
-    print("  %s: generator %s, collector %s" % (k, exp[k], got.get(k)))
-sys.exit(1 if bad or extra or len(exp) != 500 else 0)
-EOF
+python3 tests/class_totals.py "$T/expected.json" "$T/rows.json" \
+    --classes 500 || fail=1
 [ $fail -eq 0 ] && echo "cross_agent_rss: passed (peak $kib KiB, private $tls_anon KiB, budget $limit KiB private)"
 exit $fail

@@ -145,21 +145,8 @@ for a in $arches; do
         "$out/classband-agent" -c "$tmp/$a.conf" --replay "$tmp/school.pcap" \
         --classes "$tmp/classes.csv" > "$tmp/$a.up.log" 2>&1 &&
        "$collector" query --db "$tmp/c.db" --school "X$a" > "$tmp/$a.rows" &&
-       python3 - "$tmp/expected.json" "$tmp/$a.rows" <<'EOF'
-import json, sys
-exp = {c["class"]: (c["bytes_up"], c["bytes_down"], c["pkts_up"],
-                    c["pkts_down"]) for c in json.load(open(sys.argv[1]))["classes"]}
-got = {}
-for line in open(sys.argv[2], encoding="utf-8"):
-    r = json.loads(line)
-    t = got.setdefault(r["class"], [0, 0, 0, 0])
-    for i, k in enumerate(("bytes_up", "bytes_down", "pkts_up", "pkts_down")):
-        t[i] += r[k]
-bad = [k for k in set(exp) | set(got) if tuple(got.get(k, ())) != exp.get(k)]
-for k in bad[:3]:
-    print("      %s: generator %s, collector %s" % (k, exp.get(k), got.get(k)))
-sys.exit(1 if bad or not exp else 0)
-EOF
+       python3 tests/class_totals.py "$tmp/expected.json" "$tmp/$a.rows" \
+           --indent "      "
     then
         echo "    $a: streamed over TLS to the native collector; stored" \
             "totals equal the generator's ($(wc -l < "$tmp/$a.rows") rows)"

@@ -7,18 +7,7 @@
 # refused, and no request leaves the collector (no CDN). Screenshots:
 # $BUILD/screenshots/.
 . "$(dirname "$0")/http/common.sh"
-command -v node >/dev/null || skip "node not installed"
-CHROMIUM=${CHROMIUM:-/usr/bin/chromium}
-[ -x "$CHROMIUM" ] || skip "chromium not installed"
-if [ ! -f "$B/web/app.js" ] || [ ! -d collector/web/node_modules/playwright-core ]; then
-    sh collector/web/build.sh "$B" || {
-        rc=$?
-        [ $rc = 77 ] && skip "npm not installed: dashboard not built"
-        fail "dashboard build"
-    }
-fi
-[ -d collector/web/node_modules/playwright-core ] ||
-    skip "playwright-core not installed (npm ci in collector/web)"
+need_dashboard
 
 noc_district
 noc_start

@@ -7,16 +7,7 @@
 # $BUILD/screenshots/demo/.
 . "$(dirname "$0")/http/common.sh"
 [ -f tests/demo.sh ] || skip "no tests/demo.sh"
-command -v node >/dev/null || skip "node not installed"
-CHROMIUM=${CHROMIUM:-/usr/bin/chromium}
-[ -x "$CHROMIUM" ] || skip "chromium not installed"
-if [ ! -f "$B/web/app.js" ] || [ ! -d collector/web/node_modules/playwright-core ]; then
-    sh collector/web/build.sh "$B" || {
-        rc=$?
-        [ $rc = 77 ] && skip "npm not installed: dashboard not built"
-        fail "dashboard build"
-    }
-fi
+need_dashboard
 # snmpsimd in the demo drops to user nobody: it must reach $T/demo
 chmod 711 "$T"
 DEMO=$T/demo BUILD=$B sh tests/demo.sh > "$T/demo.log" 2>&1 ||

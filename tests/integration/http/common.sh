@@ -1,26 +1,12 @@
-# Helpers for the http_*.sh integration tests (sourced, not run; this
-# directory is not scanned by tests/run.sh).
+# Helpers for the http_*.sh integration tests, on top of tests/lib.sh
+# (sourced, not run; this directory is not scanned by tests/run.sh).
 # Gives: $TOP, $B (absolute build dir), $T (temp dir removed on exit),
 # $TOKEN, noc_district (a collector store holding the demo district, built
 # and evaluated), noc_start [EXTRA CONFIG LINES] (a collector serving agents
 # and HTTP on loopback; sets NOC_PID, AGENT_PORT, HTTP_PORT, URL), fail,
-# skip. Every process started here is killed on exit.
-set -u
-TOP=$(cd "$(dirname "$0")/../.." && pwd)
-cd "$TOP" || exit 1
-B=$(cd "${BUILD:-build}" && pwd)
-SHARED=${SHARED:-$(cd "$TOP/.." && pwd)/shared}
-T=$(mktemp -d /tmp/classband-http.XXXXXX)
+# need_dashboard, skip. Every process started here is killed on exit.
+. "$(dirname "$0")/../lib.sh"
 TOKEN=noc-test-token-$(od -An -N8 -tx1 /dev/urandom | tr -d ' \n')
-PIDS=""
-cleanup() {
-    for p in $PIDS; do kill "$p" 2>/dev/null; done
-    for p in $PIDS; do wait "$p" 2>/dev/null; done
-    rm -rf "$T"
-}
-trap cleanup EXIT INT TERM
-fail() { echo "FAIL: $*" >&2; exit 1; }
-skip() { echo "$*"; exit 77; }
 C=$B/classband-collector
 [ -x "$C" ] || fail "no $C (build first)"
 command -v curl >/dev/null || skip "curl not installed"
@@ -32,6 +18,24 @@ for p in /usr/bin/python3 python3; do
     if "$p" -c 'import jsonschema, yaml' 2>/dev/null; then PY=$p; break; fi
 done
 DB=$T/noc.db
+
+# need_dashboard: node, Chromium ($CHROMIUM) and the built dashboard with
+# playwright-core for the browser tests (builds it if needed), else skip.
+need_dashboard() {
+    command -v node >/dev/null || skip "node not installed"
+    CHROMIUM=${CHROMIUM:-/usr/bin/chromium}
+    [ -x "$CHROMIUM" ] || skip "chromium not installed"
+    if [ ! -f "$B/web/app.js" ] ||
+       [ ! -d collector/web/node_modules/playwright-core ]; then
+        sh collector/web/build.sh "$B" || {
+            rc=$?
+            [ $rc = 77 ] && skip "npm not installed: dashboard not built"
+            fail "dashboard build"
+        }
+    fi
+    [ -d collector/web/node_modules/playwright-core ] ||
+        skip "playwright-core not installed (npm ci in collector/web)"
+}
 
 # noc_district: schema by the collector itself, registry through `import`,
 # agent data from gen_district.py, the Hefei pack and a 2020 evaluation.
