@@ -75,8 +75,7 @@ user_version(struct storage *st, int *v)
     sqlite3_stmt *s;
     int rc;
 
-    if (sqlite3_prepare_v2(st->db, "PRAGMA user_version", -1, &s, NULL) !=
-        SQLITE_OK)
+    if (storage_sqlite_prep(st->db, "PRAGMA user_version", &s, NULL) != 0)
         return db_err(st, "user_version");
     rc = sqlite3_step(s);
     *v = rc == SQLITE_ROW ? sqlite3_column_int(s, 0) : 0;
@@ -649,9 +648,8 @@ storage_each_class_minute(struct storage *st, const char *school,
     struct storage_class_row r;
     int rc, step = SQLITE_DONE;
 
-    rc = sqlite3_prepare_v2(st->db, sql[order == STORAGE_BY_CLASS], -1, &s,
-                            NULL);
-    if (rc != SQLITE_OK)
+    if (storage_sqlite_prep(st->db, sql[order == STORAGE_BY_CLASS], &s,
+                            NULL) != 0)
         return db_err(st, "class minutes");
     if (school != NULL)
         sqlite3_bind_text(s, 1, school, -1, SQLITE_STATIC);
@@ -659,8 +657,8 @@ storage_each_class_minute(struct storage *st, const char *school,
     sqlite3_bind_int64(s, 3, to);
     rc = 0;
     while (rc == 0 && (step = sqlite3_step(s)) == SQLITE_ROW) {
-        r.school = (const char *)sqlite3_column_text(s, 0);
-        r.class_id = (const char *)sqlite3_column_text(s, 1);
+        r.school = storage_sqlite_text(s, 0);
+        r.class_id = storage_sqlite_text(s, 1);
         r.minute = sqlite3_column_int64(s, 2);
         r.bytes_up = (uint64_t)sqlite3_column_int64(s, 3);
         r.bytes_down = (uint64_t)sqlite3_column_int64(s, 4);
@@ -685,10 +683,11 @@ storage_each_capture_minute(struct storage *st, const char *school,
     sqlite3_stmt *s;
     int rc, step = SQLITE_DONE;
 
-    rc = sqlite3_prepare_v2(st->db, "SELECT minute, egress_bytes FROM "
+    if (storage_sqlite_prep(st->db,
+                            "SELECT minute, egress_bytes FROM "
                             "capture_minute WHERE school = ?1 AND minute >= "
-                            "?2 AND minute < ?3", -1, &s, NULL);
-    if (rc != SQLITE_OK)
+                            "?2 AND minute < ?3",
+                            &s, NULL) != 0)
         return db_err(st, "capture minutes");
     sqlite3_bind_text(s, 1, school, -1, SQLITE_STATIC);
     sqlite3_bind_int64(s, 2, from);

@@ -420,21 +420,19 @@ storage_eval_each_reach_minute(struct storage *st, const char *school,
 int
 storage_eval_begin(struct storage *st)
 {
-    return sqlite3_exec(dbof(st), "BEGIN IMMEDIATE", NULL, NULL, NULL) ==
-                   SQLITE_OK ? 0 : -EIO;
+    return storage_sqlite_exec(dbof(st), "BEGIN IMMEDIATE", NULL);
 }
 
 int
 storage_eval_commit(struct storage *st)
 {
-    return sqlite3_exec(dbof(st), "COMMIT", NULL, NULL, NULL) == SQLITE_OK
-               ? 0 : -EIO;
+    return storage_sqlite_exec(dbof(st), "COMMIT", NULL);
 }
 
 void
 storage_eval_rollback(struct storage *st)
 {
-    sqlite3_exec(dbof(st), "ROLLBACK", NULL, NULL, NULL);
+    storage_sqlite_exec(dbof(st), "ROLLBACK", NULL);
 }
 
 /* ------------------------------------------------------------------ */

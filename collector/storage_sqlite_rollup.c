@@ -26,7 +26,7 @@ storage_hist_dirty(struct storage *st, struct storage_hist_hour *out,
     sqlite3_bind_int64(s, 1, (sqlite3_int64)max);
     while (n < max && sqlite3_step(s) == SQLITE_ROW) {
         snprintf(out[n].school, sizeof(out[n].school), "%s",
-                 (const char *)sqlite3_column_text(s, 0));
+                 storage_sqlite_text(s, 0));
         out[n].hour = sqlite3_column_int64(s, 1);
         n++;
     }
@@ -44,8 +44,7 @@ storage_hist_oldest_dirty(struct storage *st, int64_t *hour)
     if (storage_sqlite_prep(db, "SELECT min(hour) FROM rollup_dirty", &s,
                             "rollup") != 0)
         return -EIO;
-    if (sqlite3_step(s) == SQLITE_ROW &&
-        sqlite3_column_type(s, 0) != SQLITE_NULL)
+    if (sqlite3_step(s) == SQLITE_ROW && !storage_sqlite_is_null(s, 0))
         *hour = sqlite3_column_int64(s, 0);
     sqlite3_finalize(s);
     return 0;
@@ -104,8 +103,8 @@ storage_hist_school_district(struct storage *st, const char *school,
                             &s, NULL) != 0)
         return 0;
     sqlite3_bind_text(s, 1, school, -1, SQLITE_STATIC);
-    if (sqlite3_step(s) == SQLITE_ROW && sqlite3_column_text(s, 0) != NULL)
-        snprintf(out, cap, "%s", (const char *)sqlite3_column_text(s, 0));
+    if (sqlite3_step(s) == SQLITE_ROW && storage_sqlite_text(s, 0) != NULL)
+        snprintf(out, cap, "%s", storage_sqlite_text(s, 0));
     sqlite3_finalize(s);
     return 0;
 }
