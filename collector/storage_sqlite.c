@@ -59,12 +59,11 @@ db_err(struct storage *st, const char *what)
 static int
 exec(struct storage *st, const char *sql)
 {
-    char *msg = NULL;
-
-    if (sqlite3_exec(st->db, sql, NULL, NULL, &msg) != SQLITE_OK) {
+    /* Logged here, not by the helper: a full disk is said once per 10 s
+     * and the message names the file. */
+    if (storage_sqlite_exec(st->db, sql, NULL) != 0) {
         if (!full_quiet(st))
-            log_warnx("storage: %s: %s", st->path, msg ? msg : "error");
-        sqlite3_free(msg);
+            log_warnx("storage: %s: %s", st->path, sqlite3_errmsg(st->db));
         return sqlite3_errcode(st->db) == SQLITE_FULL ? -ENOSPC : -EIO;
     }
     return 0;
@@ -76,8 +75,7 @@ user_version(struct storage *st, int *v)
     sqlite3_stmt *s;
     int rc;
 
-    if (sqlite3_prepare_v2(st->db, "PRAGMA user_version", -1, &s, NULL) !=
-        SQLITE_OK)
+    if (storage_sqlite_prep(st->db, "PRAGMA user_version", &s, NULL) != 0)
         return db_err(st, "user_version");
     rc = sqlite3_step(s);
     *v = rc == SQLITE_ROW ? sqlite3_column_int(s, 0) : 0;
@@ -117,6 +115,8 @@ migrate(struct storage *st)
     return 0;
 }
 
+/* Not storage_sqlite_prep: these live as long as st (persistent) and a
+ * failure goes through db_err (file name, -ENOSPC). */
 static int
 prepare(struct storage *st, sqlite3_stmt **s, const char *sql)
 {
@@ -249,6 +249,83 @@ sqlite3 *
 storage_db(struct storage *st)
 {
     return st->db;
+}
+
+int
+storage_sqlite_prep(sqlite3 *db, const char *sql, sqlite3_stmt **s,
+                    const char *what)
+{
+    if (sqlite3_prepare_v2(db, sql, -1, s, NULL) != SQLITE_OK) {
+        if (what != NULL)
+            log_warnx("%s: %s", what, sqlite3_errmsg(db));
+        sqlite3_finalize(*s);
+        *s = NULL;
+        return -EIO;
+    }
+    return 0;
+}
+
+int
+storage_sqlite_exec(sqlite3 *db, const char *sql, const char *what)
+{
+    char *msg = NULL;
+
+    if (sqlite3_exec(db, sql, NULL, NULL, &msg) != SQLITE_OK) {
+        if (what != NULL)
+            log_warnx("%s: %s", what, msg ? msg : "error");
+        sqlite3_free(msg);
+        return -EIO;
+    }
+    return 0;
+}
+
+int
+storage_sqlite_walk_end(sqlite3_stmt *s, int step, int cbrc)
+{
+    sqlite3_finalize(s);
+    if (cbrc != 0)
+        return cbrc;
+    return step == SQLITE_DONE ? 0 : -EIO;
+}
+
+const char *
+storage_sqlite_text(sqlite3_stmt *s, int i)
+{
+    if (sqlite3_column_type(s, i) == SQLITE_NULL)
+        return NULL;
+    return (const char *)sqlite3_column_text(s, i);
+}
+
+int
+storage_sqlite_is_null(sqlite3_stmt *s, int i)
+{
+    return sqlite3_column_type(s, i) == SQLITE_NULL;
+}
+
+int
+storage_sqlite_has_table(sqlite3 *db, const char *name)
+{
+    sqlite3_stmt *s;
+    int r;
+
+    if (storage_sqlite_prep(db,
+                            "SELECT 1 FROM sqlite_master WHERE "
+                            "type = 'table' AND name = ?1",
+                            &s, NULL) != 0)
+        return 0;
+    sqlite3_bind_text(s, 1, name, -1, SQLITE_STATIC);
+    r = sqlite3_step(s) == SQLITE_ROW;
+    sqlite3_finalize(s);
+    return r;
+}
+
+void
+storage_sqlite_bind_text(sqlite3_stmt *s, int i, const char *v)
+{
+    if (v == NULL)
+        sqlite3_bind_null(s, i);
+    else
+        sqlite3_bind_text(s, i, v, -1, SQLITE_TRANSIENT);
 }
 
 static int
@@ -571,9 +648,8 @@ storage_each_class_minute(struct storage *st, const char *school,
     struct storage_class_row r;
     int rc, step = SQLITE_DONE;
 
-    rc = sqlite3_prepare_v2(st->db, sql[order == STORAGE_BY_CLASS], -1, &s,
-                            NULL);
-    if (rc != SQLITE_OK)
+    if (storage_sqlite_prep(st->db, sql[order == STORAGE_BY_CLASS], &s,
+                            NULL) != 0)
         return db_err(st, "class minutes");
     if (school != NULL)
         sqlite3_bind_text(s, 1, school, -1, SQLITE_STATIC);
@@ -581,8 +657,8 @@ storage_each_class_minute(struct storage *st, const char *school,
     sqlite3_bind_int64(s, 3, to);
     rc = 0;
     while (rc == 0 && (step = sqlite3_step(s)) == SQLITE_ROW) {
-        r.school = (const char *)sqlite3_column_text(s, 0);
-        r.class_id = (const char *)sqlite3_column_text(s, 1);
+        r.school = storage_sqlite_text(s, 0);
+        r.class_id = storage_sqlite_text(s, 1);
         r.minute = sqlite3_column_int64(s, 2);
         r.bytes_up = (uint64_t)sqlite3_column_int64(s, 3);
         r.bytes_down = (uint64_t)sqlite3_column_int64(s, 4);
@@ -607,10 +683,11 @@ storage_each_capture_minute(struct storage *st, const char *school,
     sqlite3_stmt *s;
     int rc, step = SQLITE_DONE;
 
-    rc = sqlite3_prepare_v2(st->db, "SELECT minute, egress_bytes FROM "
+    if (storage_sqlite_prep(st->db,
+                            "SELECT minute, egress_bytes FROM "
                             "capture_minute WHERE school = ?1 AND minute >= "
-                            "?2 AND minute < ?3", -1, &s, NULL);
-    if (rc != SQLITE_OK)
+                            "?2 AND minute < ?3",
+                            &s, NULL) != 0)
         return db_err(st, "capture minutes");
     sqlite3_bind_text(s, 1, school, -1, SQLITE_STATIC);
     sqlite3_bind_int64(s, 2, from);

@@ -16,19 +16,14 @@
 #include "storage_admin.h"
 
 /* Text of column i, "" for NULL (every column read here is NOT NULL in the
- * schema; this only keeps a hand-edited database from crashing us). */
+ * schema; this only keeps a hand-edited database from crashing us). Not
+ * storage_sqlite_text, which gives NULL: callers here print these. */
 static const char *
 col_text(sqlite3_stmt *s, int i)
 {
-    const char *v = (const char *)sqlite3_column_text(s, i);
+    const char *v = storage_sqlite_text(s, i);
 
     return v ? v : "";
-}
-
-static void
-bind_text(sqlite3_stmt *s, int i, const char *v)
-{
-    sqlite3_bind_text(s, i, v, -1, SQLITE_TRANSIENT);
 }
 
 static void
@@ -112,18 +107,9 @@ static const char *const prune_sql[] = {
         "FROM temp.regseen)",
 };
 
-static int
-reg_prep(struct storage_regimp *im, const char *sql, sqlite3_stmt **s)
-{
-    if (sqlite3_prepare_v2(im->db, sql, -1, s, NULL) != SQLITE_OK) {
-        log_warnx("registry: prepare: %s", sqlite3_errmsg(im->db));
-        return -EIO;
-    }
-    return 0;
-}
-
 /* Steps a write statement; returns 0, or 1 for a constraint violation
- * (duplicate key), or -EIO (logged). Resets s. */
+ * (duplicate key), or -EIO (logged). Resets s. Not storage_sqlite_walk_end:
+ * s is reused for the next row and a duplicate key is an answer. */
 static int
 reg_step(struct storage_regimp *im, sqlite3_stmt *s)
 {
@@ -180,33 +166,40 @@ storage_regimp_begin(struct storage *st, enum storage_reg_kind kind,
         return -ENOMEM;
     im->db = storage_db(st);
     im->kind = kind;
-    if (sqlite3_exec(im->db,
-                     "CREATE TEMP TABLE IF NOT EXISTS regseen (school TEXT, "
-                     "key TEXT, PRIMARY KEY (school, key)); "
-                     "CREATE TEMP TABLE IF NOT EXISTS regnet (school TEXT, "
-                     "key TEXT, class TEXT, line INTEGER, PRIMARY KEY "
-                     "(school, key)); "
-                     "BEGIN IMMEDIATE; DELETE FROM temp.regseen; "
-                     "DELETE FROM temp.regnet",
-                     NULL, NULL, NULL) != SQLITE_OK) {
+    if (storage_sqlite_exec(
+            im->db,
+            "CREATE TEMP TABLE IF NOT EXISTS regseen (school TEXT, "
+            "key TEXT, PRIMARY KEY (school, key)); "
+            "CREATE TEMP TABLE IF NOT EXISTS regnet (school TEXT, "
+            "key TEXT, class TEXT, line INTEGER, PRIMARY KEY "
+            "(school, key)); "
+            "BEGIN IMMEDIATE; DELETE FROM temp.regseen; "
+            "DELETE FROM temp.regnet",
+            NULL) != 0) {
         log_warnx("registry: begin: %s", sqlite3_errmsg(im->db));
         /* The BEGIN may have run before a later statement failed. */
         if (!sqlite3_get_autocommit(im->db))
-            sqlite3_exec(im->db, "ROLLBACK", NULL, NULL, NULL);
+            storage_sqlite_exec(im->db, "ROLLBACK", NULL);
         free(im);
         return -EIO;
     }
-    if (reg_prep(im, upsert_sql[kind], &im->up) != 0 ||
-        reg_prep(im, exists_sql[kind], &im->ex) != 0 ||
-        reg_prep(im, "SELECT 1 FROM schools WHERE code = ?1",
-                 &im->sch) != 0 ||
-        reg_prep(im, "INSERT INTO temp.regseen (school, key) VALUES "
-                 "(?1, ?2)", &im->seen) != 0 ||
+    if (storage_sqlite_prep(im->db, upsert_sql[kind], &im->up,
+                            "registry: prepare") != 0 ||
+        storage_sqlite_prep(im->db, exists_sql[kind], &im->ex,
+                            "registry: prepare") != 0 ||
+        storage_sqlite_prep(im->db, "SELECT 1 FROM schools WHERE code = ?1",
+                            &im->sch, "registry: prepare") != 0 ||
+        storage_sqlite_prep(im->db,
+                            "INSERT INTO temp.regseen (school, key) VALUES "
+                            "(?1, ?2)",
+                            &im->seen, "registry: prepare") != 0 ||
         (kind == STORAGE_REG_CLASSES &&
-         reg_prep(im, "INSERT INTO temp.regnet (school, key, class, line) "
-                  "VALUES (?1, ?2, ?3, ?4) ON CONFLICT (school, key) DO "
-                  "UPDATE SET line = line RETURNING class, line",
-                  &im->net) != 0)) {
+         storage_sqlite_prep(
+             im->db,
+             "INSERT INTO temp.regnet (school, key, class, line) "
+             "VALUES (?1, ?2, ?3, ?4) ON CONFLICT (school, key) DO "
+             "UPDATE SET line = line RETURNING class, line",
+             &im->net, "registry: prepare") != 0)) {
         storage_regimp_rollback(im);
         return -EIO;
     }
@@ -222,9 +215,9 @@ storage_regimp_commit(struct storage_regimp *im)
 
     /* Statements are reset after every use: none is pending here. */
     regimp_free(im);
-    if (sqlite3_exec(db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK) {
+    if (storage_sqlite_exec(db, "COMMIT", NULL) != 0) {
         log_warnx("registry: commit: %s", sqlite3_errmsg(db));
-        sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
+        storage_sqlite_exec(db, "ROLLBACK", NULL);
         rc = -EIO;
     }
     return rc;
@@ -239,22 +232,22 @@ storage_regimp_rollback(struct storage_regimp *im)
         return;
     db = im->db;
     regimp_free(im);
-    sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
+    storage_sqlite_exec(db, "ROLLBACK", NULL);
 }
 
 int
 storage_regimp_list(struct storage_regimp *im, const char *school,
                     const char *key)
 {
-    bind_text(im->seen, 1, school);
-    bind_text(im->seen, 2, key);
+    storage_sqlite_bind_text(im->seen, 1, school);
+    storage_sqlite_bind_text(im->seen, 2, key);
     return reg_step(im, im->seen);
 }
 
 int
 storage_regimp_has_school(struct storage_regimp *im, const char *code)
 {
-    bind_text(im->sch, 1, code);
+    storage_sqlite_bind_text(im->sch, 1, code);
     return reg_exists(im, im->sch);
 }
 
@@ -268,9 +261,9 @@ storage_regimp_claim_net(struct storage_regimp *im, const char *school,
 
     if (s == NULL)
         return -EINVAL;
-    bind_text(s, 1, school);
-    bind_text(s, 2, key);
-    bind_text(s, 3, class_id);
+    storage_sqlite_bind_text(s, 1, school);
+    storage_sqlite_bind_text(s, 2, key);
+    storage_sqlite_bind_text(s, 3, class_id);
     sqlite3_bind_int64(s, 4, (sqlite3_int64)line);
     if (sqlite3_step(s) == SQLITE_ROW) {
         snprintf(holder, len, "%s", col_text(s, 0));
@@ -305,12 +298,12 @@ storage_regimp_put_school(struct storage_regimp *im,
 
     if (im->kind != STORAGE_REG_SCHOOLS)
         return -EINVAL;
-    bind_text(im->ex, 1, s->code);
-    bind_text(up, 1, s->code);
-    bind_text(up, 2, s->name);
-    bind_text(up, 3, s->district);
-    bind_text(up, 4, s->region);
-    bind_text(up, 5, s->type);
+    storage_sqlite_bind_text(im->ex, 1, s->code);
+    storage_sqlite_bind_text(up, 1, s->code);
+    storage_sqlite_bind_text(up, 2, s->name);
+    storage_sqlite_bind_text(up, 3, s->district);
+    storage_sqlite_bind_text(up, 4, s->region);
+    storage_sqlite_bind_text(up, 5, s->type);
     sqlite3_bind_int64(up, 6, (sqlite3_int64)s->students);
     sqlite3_bind_int64(up, 7, (sqlite3_int64)s->teachers);
     sqlite3_bind_int64(up, 8, (sqlite3_int64)s->classes);
@@ -329,14 +322,14 @@ storage_regimp_put_class(struct storage_regimp *im,
 
     if (im->kind != STORAGE_REG_CLASSES)
         return -EINVAL;
-    bind_text(im->ex, 1, c->school);
-    bind_text(im->ex, 2, c->class_id);
-    bind_text(up, 1, c->school);
-    bind_text(up, 2, c->class_id);
-    bind_text(up, 3, c->name);
-    bind_text(up, 4, c->grade);
-    bind_text(up, 5, c->kind);
-    bind_text(up, 6, c->subnets);
+    storage_sqlite_bind_text(im->ex, 1, c->school);
+    storage_sqlite_bind_text(im->ex, 2, c->class_id);
+    storage_sqlite_bind_text(up, 1, c->school);
+    storage_sqlite_bind_text(up, 2, c->class_id);
+    storage_sqlite_bind_text(up, 3, c->name);
+    storage_sqlite_bind_text(up, 4, c->grade);
+    storage_sqlite_bind_text(up, 5, c->kind);
+    storage_sqlite_bind_text(up, 6, c->subnets);
     bind_opt_int(up, 7, c->has_vlan, c->vlan);
     return reg_put(im, existed);
 }
@@ -349,14 +342,14 @@ storage_regimp_put_area(struct storage_regimp *im,
 
     if (im->kind != STORAGE_REG_AREAS)
         return -EINVAL;
-    bind_text(im->ex, 1, a->school);
-    bind_text(im->ex, 2, a->area);
-    bind_text(up, 1, a->school);
-    bind_text(up, 2, a->area);
-    bind_text(up, 3, a->name);
-    bind_text(up, 4, a->kind);
+    storage_sqlite_bind_text(im->ex, 1, a->school);
+    storage_sqlite_bind_text(im->ex, 2, a->area);
+    storage_sqlite_bind_text(up, 1, a->school);
+    storage_sqlite_bind_text(up, 2, a->area);
+    storage_sqlite_bind_text(up, 3, a->name);
+    storage_sqlite_bind_text(up, 4, a->kind);
     sqlite3_bind_int(up, 5, a->required);
-    bind_text(up, 6, a->aps);
+    storage_sqlite_bind_text(up, 6, a->aps);
     return reg_put(im, existed);
 }
 
@@ -369,12 +362,12 @@ storage_regimp_put_inventory(struct storage_regimp *im,
 
     if (im->kind != STORAGE_REG_INVENTORY)
         return -EINVAL;
-    bind_text(im->ex, 1, v->school);
+    storage_sqlite_bind_text(im->ex, 1, v->school);
     sqlite3_bind_int64(im->ex, 2, (sqlite3_int64)v->year);
-    bind_text(im->ex, 3, v->item);
-    bind_text(up, 1, v->school);
+    storage_sqlite_bind_text(im->ex, 3, v->item);
+    storage_sqlite_bind_text(up, 1, v->school);
     sqlite3_bind_int64(up, 2, (sqlite3_int64)v->year);
-    bind_text(up, 3, v->item);
+    storage_sqlite_bind_text(up, 3, v->item);
     sqlite3_bind_double(up, 4, v->value);
     return reg_put(im, existed);
 }
@@ -387,13 +380,13 @@ storage_regimp_put_link(struct storage_regimp *im,
 
     if (im->kind != STORAGE_REG_LINKS)
         return -EINVAL;
-    bind_text(im->ex, 1, l->school);
-    bind_text(im->ex, 2, l->link);
-    bind_text(up, 1, l->school);
-    bind_text(up, 2, l->link);
-    bind_text(up, 3, l->role);
-    bind_text(up, 4, l->target);
-    bind_text(up, 5, l->interface);
+    storage_sqlite_bind_text(im->ex, 1, l->school);
+    storage_sqlite_bind_text(im->ex, 2, l->link);
+    storage_sqlite_bind_text(up, 1, l->school);
+    storage_sqlite_bind_text(up, 2, l->link);
+    storage_sqlite_bind_text(up, 3, l->role);
+    storage_sqlite_bind_text(up, 4, l->target);
+    storage_sqlite_bind_text(up, 5, l->interface);
     return reg_put(im, existed);
 }
 
@@ -406,7 +399,8 @@ storage_regimp_prune(struct storage_regimp *im, int *removed)
     *removed = 0;
     if (prune_sql[im->kind] == NULL)
         return -EINVAL;
-    if (reg_prep(im, prune_sql[im->kind], &del) != 0)
+    if (storage_sqlite_prep(im->db, prune_sql[im->kind], &del,
+                            "registry: prepare") != 0)
         return -EIO;
     rc = reg_step(im, del);
     sqlite3_finalize(del);
@@ -423,11 +417,9 @@ storage_regimp_prune(struct storage_regimp *im, int *removed)
 static int
 map_prep(sqlite3 *db, const char *sql, const char *school, sqlite3_stmt **s)
 {
-    if (sqlite3_prepare_v2(db, sql, -1, s, NULL) != SQLITE_OK) {
-        log_warnx("registry: map: %s", sqlite3_errmsg(db));
+    if (storage_sqlite_prep(db, sql, s, "registry: map") != 0)
         return -EIO;
-    }
-    sqlite3_bind_text(*s, 1, school, -1, SQLITE_TRANSIENT);
+    storage_sqlite_bind_text(*s, 1, school);
     return 0;
 }
 
@@ -446,15 +438,12 @@ storage_reg_each_class_net(struct storage *st, const char *school,
     while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
         c.class_id = col_text(s, 0);
         c.subnets = col_text(s, 1);
-        c.has_vlan = sqlite3_column_type(s, 2) != SQLITE_NULL;
+        c.has_vlan = !storage_sqlite_is_null(s, 2);
         c.vlan = sqlite3_column_int(s, 2);
         if ((r = cb(arg, &c)) != 0)
             break;
     }
-    sqlite3_finalize(s);
-    if (r != 0)
-        return r;
-    return rc == SQLITE_DONE ? 0 : -EIO;
+    return storage_sqlite_walk_end(s, rc, r);
 }
 
 int
@@ -475,10 +464,7 @@ storage_reg_each_area_aps(struct storage *st, const char *school,
         if ((r = cb(arg, &a)) != 0)
             break;
     }
-    sqlite3_finalize(s);
-    if (r != 0)
-        return r;
-    return rc == SQLITE_DONE ? 0 : -EIO;
+    return storage_sqlite_walk_end(s, rc, r);
 }
 
 /* ------------------------------------------------------------------ */
@@ -493,10 +479,12 @@ storage_pack_put(struct storage *st, const struct storage_pack *p,
     size_t i;
     int rc = -EIO;
 
-    if (sqlite3_exec(db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK)
+    if (storage_sqlite_exec(db, "BEGIN IMMEDIATE", NULL) != 0)
         goto out;
-    if (sqlite3_prepare_v2(db, "SELECT digest FROM packs WHERE pack = ?1 "
-                           "AND version = ?2", -1, &s, NULL) != SQLITE_OK)
+    if (storage_sqlite_prep(db,
+                            "SELECT digest FROM packs WHERE pack = ?1 "
+                            "AND version = ?2",
+                            &s, NULL) != 0)
         goto out;
     sqlite3_bind_text(s, 1, p->name, -1, SQLITE_STATIC);
     sqlite3_bind_text(s, 2, p->version, -1, SQLITE_STATIC);
@@ -507,10 +495,11 @@ storage_pack_put(struct storage *st, const struct storage_pack *p,
     }
     sqlite3_finalize(s);
     s = NULL;
-    if (sqlite3_prepare_v2(db, "INSERT INTO packs (pack, version, title, "
-                           "digest, loaded) VALUES (?1, ?2, ?1, ?3, "
-                           "strftime('%s','now'))", -1, &s, NULL) !=
-        SQLITE_OK)
+    if (storage_sqlite_prep(db,
+                            "INSERT INTO packs (pack, version, title, "
+                            "digest, loaded) VALUES (?1, ?2, ?1, ?3, "
+                            "strftime('%s','now'))",
+                            &s, NULL) != 0)
         goto out;
     sqlite3_bind_text(s, 1, p->name, -1, SQLITE_STATIC);
     sqlite3_bind_text(s, 2, p->version, -1, SQLITE_STATIC);
@@ -519,11 +508,12 @@ storage_pack_put(struct storage *st, const struct storage_pack *p,
         goto out;
     sqlite3_finalize(s);
     s = NULL;
-    if (sqlite3_prepare_v2(db, "INSERT INTO pack_rules (pack, version, rule, "
-                           "year, regions, types, metric, op, threshold, "
-                           "share_num, share_den, source, text, line) VALUES "
-                           "(?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14)",
-                           -1, &s, NULL) != SQLITE_OK)
+    if (storage_sqlite_prep(db,
+                            "INSERT INTO pack_rules (pack, version, rule, "
+                            "year, regions, types, metric, op, threshold, "
+                            "share_num, share_den, source, text, line) VALUES "
+                            "(?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14)",
+                            &s, NULL) != 0)
         goto out;
     for (i = 0; i < p->nrules; i++) {
         const struct storage_pack_rule *r = &p->rules[i];
@@ -548,12 +538,12 @@ storage_pack_put(struct storage *st, const struct storage_pack *p,
     }
     rc = 0;
 out:
-    if (rc == 0 && sqlite3_exec(db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK)
+    if (rc == 0 && storage_sqlite_exec(db, "COMMIT", NULL) != 0)
         rc = -EIO;
     if (rc == -EIO)
         log_warnx("packs: %s: %s", p->origin, sqlite3_errmsg(db));
     if (rc != 0)
-        sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
+        storage_sqlite_exec(db, "ROLLBACK", NULL);
     sqlite3_finalize(s);
     return rc;
 }
@@ -565,9 +555,11 @@ storage_pack_latest(struct storage *st, const char *pack, char *version,
     sqlite3_stmt *s;
     int rc;
 
-    if (sqlite3_prepare_v2(storage_db(st), "SELECT version FROM packs "
-                           "WHERE pack = ?1 ORDER BY loaded DESC, version "
-                           "DESC LIMIT 1", -1, &s, NULL) != SQLITE_OK)
+    if (storage_sqlite_prep(storage_db(st),
+                            "SELECT version FROM packs "
+                            "WHERE pack = ?1 ORDER BY loaded DESC, version "
+                            "DESC LIMIT 1",
+                            &s, NULL) != 0)
         return -EIO;
     sqlite3_bind_text(s, 1, pack, -1, SQLITE_STATIC);
     rc = sqlite3_step(s);
@@ -588,15 +580,17 @@ storage_pack_rules_year(struct storage *st, const char *pack,
     sqlite3_stmt *s;
     int rc;
 
-    if (sqlite3_prepare_v2(storage_db(st), "SELECT max(year) FROM "
-                           "pack_rules WHERE pack = ?1 AND version = ?2 AND "
-                           "year <= ?3", -1, &s, NULL) != SQLITE_OK)
+    if (storage_sqlite_prep(storage_db(st),
+                            "SELECT max(year) FROM "
+                            "pack_rules WHERE pack = ?1 AND version = ?2 AND "
+                            "year <= ?3",
+                            &s, NULL) != 0)
         return -EIO;
     sqlite3_bind_text(s, 1, pack, -1, SQLITE_STATIC);
     sqlite3_bind_text(s, 2, version, -1, SQLITE_STATIC);
     sqlite3_bind_int(s, 3, year);
     rc = sqlite3_step(s);
-    if (rc == SQLITE_ROW && sqlite3_column_type(s, 0) != SQLITE_NULL) {
+    if (rc == SQLITE_ROW && !storage_sqlite_is_null(s, 0)) {
         *out = sqlite3_column_int(s, 0);
         rc = 1;
     } else {
@@ -615,11 +609,13 @@ storage_pack_each_rule(struct storage *st, const char *pack,
     sqlite3_stmt *s;
     int rc, cr = 0;
 
-    if (sqlite3_prepare_v2(storage_db(st), "SELECT rule, year, regions, "
-                           "types, metric, op, threshold, share_num, "
-                           "share_den, source, text, line FROM pack_rules "
-                           "WHERE pack = ?1 AND version = ?2 AND year = ?3 "
-                           "ORDER BY line", -1, &s, NULL) != SQLITE_OK)
+    if (storage_sqlite_prep(storage_db(st),
+                            "SELECT rule, year, regions, "
+                            "types, metric, op, threshold, share_num, "
+                            "share_den, source, text, line FROM pack_rules "
+                            "WHERE pack = ?1 AND version = ?2 AND year = ?3 "
+                            "ORDER BY line",
+                            &s, NULL) != 0)
         return -EIO;
     sqlite3_bind_text(s, 1, pack, -1, SQLITE_STATIC);
     sqlite3_bind_text(s, 2, version, -1, SQLITE_STATIC);
@@ -658,16 +654,16 @@ storage_calendar_put(struct storage *st, const struct storage_calendar *c,
     size_t i;
     int rc = -EIO;
 
-    if (sqlite3_exec(db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK)
+    if (storage_sqlite_exec(db, "BEGIN IMMEDIATE", NULL) != 0)
         goto out;
-    if (sqlite3_prepare_v2(db,
-                           "INSERT OR REPLACE INTO calendar (district, "
-                           "utc_offset, weekdays, start_min, end_min, "
-                           "source, loaded) VALUES (?1,?2,?3,?4,?5,?6,"
-                           "strftime('%s','now'))",
-                           -1, &s, NULL) != SQLITE_OK ||
-        sqlite3_prepare_v2(db, "DELETE FROM calendar_day WHERE district = ?1",
-                           -1, &d, NULL) != SQLITE_OK)
+    if (storage_sqlite_prep(db,
+                            "INSERT OR REPLACE INTO calendar (district, "
+                            "utc_offset, weekdays, start_min, end_min, "
+                            "source, loaded) VALUES (?1,?2,?3,?4,?5,?6,"
+                            "strftime('%s','now'))",
+                            &s, NULL) != 0 ||
+        storage_sqlite_prep(db, "DELETE FROM calendar_day WHERE district = ?1",
+                            &d, NULL) != 0)
         goto out;
     sqlite3_bind_text(s, 1, c->district, -1, SQLITE_STATIC);
     sqlite3_bind_int(s, 2, c->utc_offset);
@@ -680,10 +676,10 @@ storage_calendar_put(struct storage *st, const struct storage_calendar *c,
         goto out;
     sqlite3_finalize(s);
     s = NULL;
-    if (sqlite3_prepare_v2(db,
-                           "INSERT INTO calendar_day (district, day, "
-                           "school_day) VALUES (?1, ?2, ?3)",
-                           -1, &s, NULL) != SQLITE_OK)
+    if (storage_sqlite_prep(db,
+                            "INSERT INTO calendar_day (district, day, "
+                            "school_day) VALUES (?1, ?2, ?3)",
+                            &s, NULL) != 0)
         goto out;
     for (i = 0; i < ndays; i++) {
         sqlite3_bind_text(s, 1, c->district, -1, SQLITE_STATIC);
@@ -693,12 +689,12 @@ storage_calendar_put(struct storage *st, const struct storage_calendar *c,
             goto out;
         sqlite3_reset(s);
     }
-    if (sqlite3_exec(db, "COMMIT", NULL, NULL, NULL) == SQLITE_OK)
+    if (storage_sqlite_exec(db, "COMMIT", NULL) == 0)
         rc = 0;
 out:
     if (rc != 0) {
         log_warnx("calendar: store: %s", sqlite3_errmsg(db));
-        sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
+        storage_sqlite_exec(db, "ROLLBACK", NULL);
     }
     sqlite3_finalize(s);
     sqlite3_finalize(d);
@@ -715,10 +711,10 @@ storage_calendar_get(struct storage *st, const char *district,
     sqlite3_stmt *s = NULL;
     int rc, cr = 0, found = 0;
 
-    if (sqlite3_prepare_v2(db,
-                           "SELECT utc_offset, weekdays, start_min, end_min, "
-                           "source FROM calendar WHERE district = ?1",
-                           -1, &s, NULL) != SQLITE_OK)
+    if (storage_sqlite_prep(db,
+                            "SELECT utc_offset, weekdays, start_min, end_min, "
+                            "source FROM calendar WHERE district = ?1",
+                            &s, NULL) != 0)
         return -EIO;
     sqlite3_bind_text(s, 1, district, -1, SQLITE_STATIC);
     if (sqlite3_step(s) == SQLITE_ROW) {
@@ -732,10 +728,10 @@ storage_calendar_get(struct storage *st, const char *district,
     sqlite3_finalize(s);
     if (!found)
         return 0;
-    if (sqlite3_prepare_v2(db,
-                           "SELECT day, school_day FROM calendar_day WHERE "
-                           "district = ?1 ORDER BY day",
-                           -1, &s, NULL) != SQLITE_OK)
+    if (storage_sqlite_prep(db,
+                            "SELECT day, school_day FROM calendar_day WHERE "
+                            "district = ?1 ORDER BY day",
+                            &s, NULL) != 0)
         return -EIO;
     sqlite3_bind_text(s, 1, district, -1, SQLITE_STATIC);
     while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
@@ -761,9 +757,12 @@ storage_key_put(struct storage *st, const char *identity, const char *school,
     sqlite3_stmt *s;
     int rc;
 
-    if (sqlite3_prepare_v2(db, "INSERT OR REPLACE INTO agent_keys (identity, "
+    if (storage_sqlite_prep(
+            db,
+            "INSERT OR REPLACE INTO agent_keys (identity, "
             "school, key_hex, created, expires, revoked) VALUES "
-            "(?1, ?2, ?3, ?4, ?5, 0)", -1, &s, NULL) != SQLITE_OK) {
+            "(?1, ?2, ?3, ?4, ?5, 0)",
+            &s, NULL) != 0) {
         log_warnx("keys: %s", sqlite3_errmsg(db));
         return -EIO;
     }
@@ -787,8 +786,10 @@ storage_key_revoke(struct storage *st, const char *identity)
     sqlite3_stmt *s;
     int rc;
 
-    if (sqlite3_prepare_v2(db, "UPDATE agent_keys SET revoked = 1 WHERE "
-                           "identity = ?1", -1, &s, NULL) != SQLITE_OK)
+    if (storage_sqlite_prep(db,
+                            "UPDATE agent_keys SET revoked = 1 WHERE "
+                            "identity = ?1",
+                            &s, NULL) != 0)
         return -EIO;
     sqlite3_bind_text(s, 1, identity, -1, SQLITE_STATIC);
     rc = sqlite3_step(s) == SQLITE_DONE ? 0 : -EIO;
@@ -805,9 +806,10 @@ storage_key_each(struct storage *st, storage_key_cb cb, void *arg)
     sqlite3_stmt *s;
     int rc, cr = 0;
 
-    if (sqlite3_prepare_v2(storage_db(st), "SELECT identity, school, "
-            "key_hex, expires, revoked FROM agent_keys", -1, &s,
-            NULL) != SQLITE_OK)
+    if (storage_sqlite_prep(storage_db(st),
+                            "SELECT identity, school, "
+                            "key_hex, expires, revoked FROM agent_keys",
+                            &s, NULL) != 0)
         return -EIO;
     while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
         k.identity = col_text(s, 0);

@@ -29,15 +29,14 @@ map_rc(int rc)
     return -EIO;
 }
 
+/* prep and finish are the shared helpers plus map_rc: the API answers a
+ * busy or interrupted read with 503 (-EAGAIN), the other backend files
+ * see -EIO for every failure. */
 static int
 prep(struct storage *st, const char *sql, sqlite3_stmt **s)
 {
-    int rc = sqlite3_prepare_v2(db_of(st), sql, -1, s, NULL);
-
-    if (rc != SQLITE_OK) {
-        *s = NULL;
-        return map_rc(rc);
-    }
+    if (storage_sqlite_prep(db_of(st), sql, s, NULL) != 0)
+        return map_rc(sqlite3_errcode(db_of(st)));
     return 0;
 }
 
@@ -46,23 +45,20 @@ prep(struct storage *st, const char *sql, sqlite3_stmt **s)
 static int
 finish(sqlite3_stmt *s, int rc, int cbrc)
 {
-    sqlite3_finalize(s);
-    if (cbrc != 0)
-        return cbrc;
-    return rc == SQLITE_DONE ? 0 : map_rc(rc);
+    int r = storage_sqlite_walk_end(s, rc, cbrc);
+
+    return r != 0 && cbrc == 0 ? map_rc(rc) : r;
 }
 
+/* Binds by parameter name (":school"): the API's statements name their
+ * parameters, and a statement without that name leaves it unbound. */
 static void
 bind_text(sqlite3_stmt *s, const char *name, const char *v)
 {
     int i = sqlite3_bind_parameter_index(s, name);
 
-    if (i <= 0)
-        return;
-    if (v == NULL)
-        sqlite3_bind_null(s, i);
-    else
-        sqlite3_bind_text(s, i, v, -1, SQLITE_TRANSIENT);
+    if (i > 0)
+        storage_sqlite_bind_text(s, i, v);
 }
 
 static void
@@ -72,15 +68,6 @@ bind_int(sqlite3_stmt *s, const char *name, int64_t v)
 
     if (i > 0)
         sqlite3_bind_int64(s, i, v);
-}
-
-/* Text column i, NULL for SQL NULL. */
-static const char *
-txt(sqlite3_stmt *s, int i)
-{
-    if (sqlite3_column_type(s, i) == SQLITE_NULL)
-        return NULL;
-    return (const char *)sqlite3_column_text(s, i);
 }
 
 static int64_t
@@ -94,7 +81,7 @@ opt(sqlite3_stmt *s, int i)
 {
     struct storage_api_int v = {0, 1};
 
-    if (sqlite3_column_type(s, i) != SQLITE_NULL) {
+    if (!storage_sqlite_is_null(s, i)) {
         v.v = i64(s, i);
         v.null = 0;
     }
@@ -107,20 +94,10 @@ opt(sqlite3_stmt *s, int i)
 static int
 has_tables(struct storage *st, const char *const *names)
 {
-    sqlite3_stmt *s;
-    int found = 1;
-
-    if (sqlite3_prepare_v2(db_of(st),
-                           "SELECT 1 FROM sqlite_master WHERE type = 'table' "
-                           "AND name = ?", -1, &s, NULL) != SQLITE_OK)
-        return 0;
-    for (; found && *names != NULL; names++) {
-        sqlite3_reset(s);
-        sqlite3_bind_text(s, 1, *names, -1, SQLITE_STATIC);
-        found = sqlite3_step(s) == SQLITE_ROW;
-    }
-    sqlite3_finalize(s);
-    return found;
+    for (; *names != NULL; names++)
+        if (!storage_sqlite_has_table(db_of(st), *names))
+            return 0;
+    return 1;
 }
 
 int
@@ -183,14 +160,13 @@ storage_api_set_cancel(struct storage *st, storage_api_cancel_fn check,
 int
 storage_api_read_begin(struct storage *st)
 {
-    return sqlite3_exec(db_of(st), "BEGIN", NULL, NULL, NULL) == SQLITE_OK
-           ? 0 : -EIO;
+    return storage_sqlite_exec(db_of(st), "BEGIN", NULL);
 }
 
 void
 storage_api_read_end(struct storage *st)
 {
-    sqlite3_exec(db_of(st), "COMMIT", NULL, NULL, NULL);
+    storage_sqlite_exec(db_of(st), "COMMIT", NULL);
 }
 
 /* ------------------------------------------------------------------ */
@@ -205,11 +181,11 @@ static void
 school_row(sqlite3_stmt *s, struct storage_api_school *r)
 {
     memset(r, 0, sizeof(*r));
-    r->code = txt(s, 0);
-    r->name = txt(s, 1);
-    r->district = txt(s, 2);
-    r->region = txt(s, 3);
-    r->type = txt(s, 4);
+    r->code = storage_sqlite_text(s, 0);
+    r->name = storage_sqlite_text(s, 1);
+    r->district = storage_sqlite_text(s, 2);
+    r->region = storage_sqlite_text(s, 3);
+    r->type = storage_sqlite_text(s, 4);
     r->students = opt(s, 5);
     r->teachers = opt(s, 6);
     r->classes = opt(s, 7);
@@ -298,7 +274,7 @@ storage_api_last_minute(struct storage *st, const char *school,
     bind_text(s, ":school", school);
     rc = sqlite3_step(s);
     if (rc == SQLITE_ROW) {
-        rc = sqlite3_column_type(s, 0) == SQLITE_NULL ? -ENOENT : 0;
+        rc = storage_sqlite_is_null(s, 0) ? -ENOENT : 0;
         *minute = i64(s, 0);
         sqlite3_finalize(s);
         return rc;
@@ -333,9 +309,9 @@ storage_api_minute_classes(struct storage *st, const char *school,
     bind_text(s, ":school", school);
     bind_int(s, ":minute", minute);
     while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-        c.class_id = txt(s, 0);
-        c.name = txt(s, 1);
-        c.kind = txt(s, 2);
+        c.class_id = storage_sqlite_text(s, 0);
+        c.name = storage_sqlite_text(s, 1);
+        c.kind = storage_sqlite_text(s, 2);
         c.bytes_up = i64(s, 3);
         c.bytes_down = i64(s, 4);
         c.pkts_up = i64(s, 5);
@@ -388,7 +364,7 @@ storage_api_class_buckets(struct storage *st, const char *school,
         return rc;
     bind_range(s, school, from, to, width);
     while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-        b.class_id = txt(s, 0);
+        b.class_id = storage_sqlite_text(s, 0);
         b.bucket = i64(s, 1);
         b.bytes_up = i64(s, 2);
         b.bytes_down = i64(s, 3);
@@ -396,8 +372,8 @@ storage_api_class_buckets(struct storage *st, const char *school,
         b.peak_down_bps = i64(s, 5);
         b.devices_max = i64(s, 6);
         b.minutes = i64(s, 7);
-        b.name = txt(s, 8);
-        b.kind = txt(s, 9);
+        b.name = storage_sqlite_text(s, 8);
+        b.kind = storage_sqlite_text(s, 9);
         if ((cbrc = cb(arg, &b)) != 0)
             break;
     }
@@ -490,11 +466,11 @@ storage_api_each_agent(struct storage *st, const char *school, int64_t limit,
     bind_int(s, ":limit", limit < 0 ? -1 : limit);
     bind_int(s, ":offset", offset);
     while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-        a.agent_id = txt(s, 0);
-        a.school = txt(s, 1);
-        a.version = txt(s, 2);
-        a.boot_id = txt(s, 3);
-        a.peer = txt(s, 4);
+        a.agent_id = storage_sqlite_text(s, 0);
+        a.school = storage_sqlite_text(s, 1);
+        a.version = storage_sqlite_text(s, 2);
+        a.boot_id = storage_sqlite_text(s, 3);
+        a.peer = storage_sqlite_text(s, 4);
         a.first_seen = i64(s, 5);
         a.last_seen = i64(s, 6);
         a.batches = i64(s, 7);
@@ -603,9 +579,9 @@ storage_api_each_pack(struct storage *st, storage_api_pack_cb cb, void *arg)
                        " ORDER BY pack, loaded, version", &s)) != 0)
         return rc;
     while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-        p.pack = txt(s, 0);
-        p.version = txt(s, 1);
-        p.title = txt(s, 2);
+        p.pack = storage_sqlite_text(s, 0);
+        p.version = storage_sqlite_text(s, 1);
+        p.title = storage_sqlite_text(s, 2);
         p.loaded = i64(s, 3);
         if ((cbrc = cb(arg, &p)) != 0)
             break;
@@ -645,11 +621,11 @@ eval_walk(sqlite3_stmt *s, storage_api_eval_cb cb, void *arg, int *rows)
 
     while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
         e.id = i64(s, 0);
-        e.pack = txt(s, 1);
-        e.version = txt(s, 2);
+        e.pack = storage_sqlite_text(s, 1);
+        e.version = storage_sqlite_text(s, 2);
         e.year = i64(s, 3);
         e.rules_year = i64(s, 4);
-        e.district = txt(s, 5);
+        e.district = storage_sqlite_text(s, 5);
         e.period_from = i64(s, 6);
         e.period_to = i64(s, 7);
         e.min_days = i64(s, 8);
@@ -713,9 +689,9 @@ storage_api_eval_groups(struct storage *st, const char *pack, int64_t year,
     bind_text(s, ":pack", pack);
     bind_int(s, ":year", year);
     while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-        g.pack = txt(s, 0);
+        g.pack = storage_sqlite_text(s, 0);
         g.year = i64(s, 1);
-        g.district = txt(s, 2);
+        g.district = storage_sqlite_text(s, 2);
         g.max_id = i64(s, 3);
         g.max_created = i64(s, 4);
         if ((cbrc = cb(arg, &g)) != 0)
@@ -742,13 +718,13 @@ storage_api_eval_rules(struct storage *st, int64_t id, const char *rule,
     bind_int(s, ":id", id);
     bind_text(s, ":rule", rule);
     while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-        r.rule = txt(s, 0);
+        r.rule = storage_sqlite_text(s, 0);
         r.seq = i64(s, 1);
-        r.metric = txt(s, 2);
-        r.op = txt(s, 3);
-        r.threshold = txt(s, 4);
-        r.regions = txt(s, 5);
-        r.types = txt(s, 6);
+        r.metric = storage_sqlite_text(s, 2);
+        r.op = storage_sqlite_text(s, 3);
+        r.threshold = storage_sqlite_text(s, 4);
+        r.regions = storage_sqlite_text(s, 5);
+        r.types = storage_sqlite_text(s, 6);
         r.in_scope = i64(s, 7);
         r.meeting = i64(s, 8);
         r.failing = i64(s, 9);
@@ -757,8 +733,8 @@ storage_api_eval_rules(struct storage *st, int64_t id, const char *rule,
         r.share_den = i64(s, 12);
         r.req_num = i64(s, 13);
         r.req_den = i64(s, 14);
-        r.verdict = txt(s, 15);
-        r.text = txt(s, 16);
+        r.verdict = storage_sqlite_text(s, 15);
+        r.text = storage_sqlite_text(s, 16);
         if ((cbrc = cb(arg, &r)) != 0)
             break;
     }
@@ -789,21 +765,21 @@ storage_api_eval_schools(struct storage *st, int64_t id, const char *school,
     bind_text(s, ":school", school);
     bind_text(s, ":rule", rule);
     while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-        x.school = txt(s, 0);
-        x.name = txt(s, 1);
-        x.district = txt(s, 2);
-        x.region = txt(s, 3);
-        x.type = txt(s, 4);
-        x.rule = txt(s, 5);
-        x.metric = txt(s, 6);
-        x.value = txt(s, 7);
-        x.declared = txt(s, 8);
-        x.status = txt(s, 9);
+        x.school = storage_sqlite_text(s, 0);
+        x.name = storage_sqlite_text(s, 1);
+        x.district = storage_sqlite_text(s, 2);
+        x.region = storage_sqlite_text(s, 3);
+        x.type = storage_sqlite_text(s, 4);
+        x.rule = storage_sqlite_text(s, 5);
+        x.metric = storage_sqlite_text(s, 6);
+        x.value = storage_sqlite_text(s, 7);
+        x.declared = storage_sqlite_text(s, 8);
+        x.status = storage_sqlite_text(s, 9);
         x.days = i64(s, 10);
         x.school_days = i64(s, 11);
-        x.completeness = txt(s, 12);
-        x.source = txt(s, 13);
-        x.note = txt(s, 14);
+        x.completeness = storage_sqlite_text(s, 12);
+        x.source = storage_sqlite_text(s, 13);
+        x.note = storage_sqlite_text(s, 14);
         if ((cbrc = cb(arg, &x)) != 0)
             break;
     }
@@ -823,7 +799,9 @@ storage_api_eval_statuses(struct storage *st, int64_t id,
         return rc;
     bind_int(s, ":id", id);
     while ((rc = sqlite3_step(s)) == SQLITE_ROW)
-        if ((cbrc = cb(arg, txt(s, 0), txt(s, 1), txt(s, 2))) != 0)
+        if ((cbrc = cb(arg, storage_sqlite_text(s, 0),
+                       storage_sqlite_text(s, 1), storage_sqlite_text(s, 2))) !=
+            0)
             break;
     return finish(s, rc, cbrc);
 }

@@ -19,68 +19,25 @@ dbof(struct storage *st)
     return storage_db(st);
 }
 
-static int
-prep(struct storage *st, const char *sql, sqlite3_stmt **s)
-{
-    return sqlite3_prepare_v2(dbof(st), sql, -1, s, NULL) == SQLITE_OK
-               ? 0 : -EIO;
-}
-
-/* Ends a walk: cb's non-zero return, else the step's outcome. */
-static int
-walk_end(sqlite3_stmt *s, int step, int cbrc)
-{
-    sqlite3_finalize(s);
-    if (cbrc != 0)
-        return cbrc;
-    return step == SQLITE_DONE ? 0 : -EIO;
-}
-
-static const char *
-text(sqlite3_stmt *s, int i)
-{
-    return (const char *)sqlite3_column_text(s, i);
-}
-
-static int
-is_null(sqlite3_stmt *s, int i)
-{
-    return sqlite3_column_type(s, i) == SQLITE_NULL;
-}
-
-static int
-table_exists(struct storage *st, const char *name)
-{
-    sqlite3_stmt *s;
-    int r;
-
-    if (prep(st, "SELECT 1 FROM sqlite_master WHERE type = 'table' AND "
-             "name = ?1", &s) != 0)
-        return 0;
-    sqlite3_bind_text(s, 1, name, -1, SQLITE_STATIC);
-    r = sqlite3_step(s) == SQLITE_ROW;
-    sqlite3_finalize(s);
-    return r;
-}
-
 int
 storage_eval_has(struct storage *st, enum storage_eval_feature f)
 {
     switch (f) {
     case STORAGE_EVAL_ROLLUPS:
-        return table_exists(st, "school_day") &&
-               table_exists(st, "class_day") &&
-               table_exists(st, "class_hour") &&
-               table_exists(st, "rollup_dirty");
+        return storage_sqlite_has_table(dbof(st), "school_day") &&
+               storage_sqlite_has_table(dbof(st), "class_day") &&
+               storage_sqlite_has_table(dbof(st), "class_hour") &&
+               storage_sqlite_has_table(dbof(st), "rollup_dirty");
     case STORAGE_EVAL_LINKS:
-        return table_exists(st, "links") && table_exists(st, "snmp_if");
+        return storage_sqlite_has_table(dbof(st), "links") &&
+               storage_sqlite_has_table(dbof(st), "snmp_if");
     case STORAGE_EVAL_WIFI:
-        return table_exists(st, "wifi_day") &&
-               table_exists(st, "wifi_area_sample");
+        return storage_sqlite_has_table(dbof(st), "wifi_day") &&
+               storage_sqlite_has_table(dbof(st), "wifi_area_sample");
     case STORAGE_EVAL_PROBE_CAPACITY:
-        return table_exists(st, "probe_capacity");
+        return storage_sqlite_has_table(dbof(st), "probe_capacity");
     case STORAGE_EVAL_REACH:
-        return table_exists(st, "reach_minute");
+        return storage_sqlite_has_table(dbof(st), "reach_minute");
     }
     return 0;
 }
@@ -101,22 +58,27 @@ storage_eval_school_get(struct storage *st, const char *code,
     sqlite3_stmt *s;
     int rc;
 
-    if (prep(st, "SELECT name, district, region, type, students, teachers, "
-             "classes, contracted_kbps, declared_student_computers, "
-             "declared_teacher_computers FROM schools WHERE code = ?1",
-             &s) != 0)
+    if (storage_sqlite_prep(
+            dbof(st),
+            "SELECT name, district, region, type, students, teachers, "
+            "classes, contracted_kbps, declared_student_computers, "
+            "declared_teacher_computers FROM schools WHERE code = ?1",
+            &s, NULL) != 0)
         return -EIO;
     sqlite3_bind_text(s, 1, code, -1, SQLITE_STATIC);
     rc = sqlite3_step(s);
     if (rc == SQLITE_ROW) {
-        snprintf(out->name, sizeof(out->name), "%s", text(s, 0));
-        snprintf(out->district, sizeof(out->district), "%s", text(s, 1));
-        snprintf(out->region, sizeof(out->region), "%s", text(s, 2));
-        snprintf(out->type, sizeof(out->type), "%s", text(s, 3));
+        snprintf(out->name, sizeof(out->name), "%s", storage_sqlite_text(s, 0));
+        snprintf(out->district, sizeof(out->district), "%s",
+                 storage_sqlite_text(s, 1));
+        snprintf(out->region, sizeof(out->region), "%s",
+                 storage_sqlite_text(s, 2));
+        snprintf(out->type, sizeof(out->type), "%s", storage_sqlite_text(s, 3));
         out->students = sqlite3_column_int64(s, 4);
         out->teachers = sqlite3_column_int64(s, 5);
         out->classes = sqlite3_column_int64(s, 6);
-#define OPT(i) (is_null(s, (i)) ? -1 : sqlite3_column_int64(s, (i)))
+#define OPT(i)                                                                 \
+    (storage_sqlite_is_null(s, (i)) ? -1 : sqlite3_column_int64(s, (i)))
         out->contracted_kbps = OPT(7);
         out->declared_student_computers = OPT(8);
         out->declared_teacher_computers = OPT(9);
@@ -135,15 +97,19 @@ storage_eval_each_school(struct storage *st, const char *district,
     sqlite3_stmt *s;
     int rc, r = 0;
 
-    if (prep(st, "SELECT code, district FROM schools WHERE ?1 = '' OR "
-             "district = ?1 ORDER BY district, code", &s) != 0)
+    if (storage_sqlite_prep(
+            dbof(st),
+            "SELECT code, district FROM schools WHERE ?1 = '' OR "
+            "district = ?1 ORDER BY district, code",
+            &s, NULL) != 0)
         return -EIO;
     sqlite3_bind_text(s, 1, district != NULL ? district : "", -1,
                       SQLITE_STATIC);
     while ((rc = sqlite3_step(s)) == SQLITE_ROW)
-        if ((r = cb(arg, text(s, 0), text(s, 1))) != 0)
+        if ((r = cb(arg, storage_sqlite_text(s, 0),
+                    storage_sqlite_text(s, 1))) != 0)
             break;
-    return walk_end(s, rc, r);
+    return storage_sqlite_walk_end(s, rc, r);
 }
 
 int
@@ -153,14 +119,18 @@ storage_eval_each_class(struct storage *st, const char *school,
     sqlite3_stmt *s;
     int rc, r = 0;
 
-    if (prep(st, "SELECT class, kind FROM classes WHERE school = ?1 ORDER "
-             "BY class", &s) != 0)
+    if (storage_sqlite_prep(
+            dbof(st),
+            "SELECT class, kind FROM classes WHERE school = ?1 ORDER "
+            "BY class",
+            &s, NULL) != 0)
         return -EIO;
     sqlite3_bind_text(s, 1, school, -1, SQLITE_STATIC);
     while ((rc = sqlite3_step(s)) == SQLITE_ROW)
-        if ((r = cb(arg, text(s, 0), text(s, 1))) != 0)
+        if ((r = cb(arg, storage_sqlite_text(s, 0),
+                    storage_sqlite_text(s, 1))) != 0)
             break;
-    return walk_end(s, rc, r);
+    return storage_sqlite_walk_end(s, rc, r);
 }
 
 int
@@ -171,18 +141,21 @@ storage_eval_each_link(struct storage *st, const char *school,
     struct storage_eval_link l;
     int rc, r = 0;
 
-    if (prep(st, "SELECT role, target, interface FROM links WHERE school "
-             "= ?1 ORDER BY link", &s) != 0)
+    if (storage_sqlite_prep(
+            dbof(st),
+            "SELECT role, target, interface FROM links WHERE school "
+            "= ?1 ORDER BY link",
+            &s, NULL) != 0)
         return -EIO;
     sqlite3_bind_text(s, 1, school, -1, SQLITE_STATIC);
     while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-        l.role = text(s, 0);
-        l.target = text(s, 1);
-        l.iface = text(s, 2);
+        l.role = storage_sqlite_text(s, 0);
+        l.target = storage_sqlite_text(s, 1);
+        l.iface = storage_sqlite_text(s, 2);
         if ((r = cb(arg, &l)) != 0)
             break;
     }
-    return walk_end(s, rc, r);
+    return storage_sqlite_walk_end(s, rc, r);
 }
 
 int
@@ -193,8 +166,11 @@ storage_eval_each_inventory(struct storage *st, const char *school,
     sqlite3_stmt *s;
     int rc, r = 0;
 
-    if (prep(st, "SELECT year, value FROM inventory WHERE school = ?1 AND "
-             "item = ?2", &s) != 0)
+    if (storage_sqlite_prep(
+            dbof(st),
+            "SELECT year, value FROM inventory WHERE school = ?1 AND "
+            "item = ?2",
+            &s, NULL) != 0)
         return -EIO;
     sqlite3_bind_text(s, 1, school, -1, SQLITE_STATIC);
     sqlite3_bind_text(s, 2, item, -1, SQLITE_STATIC);
@@ -202,7 +178,7 @@ storage_eval_each_inventory(struct storage *st, const char *school,
         if ((r = cb(arg, sqlite3_column_int(s, 0),
                     sqlite3_column_double(s, 1))) != 0)
             break;
-    return walk_end(s, rc, r);
+    return storage_sqlite_walk_end(s, rc, r);
 }
 
 /* ------------------------------------------------------------------ */
@@ -213,7 +189,7 @@ static int
 prep_range(struct storage *st, const char *sql, const char *school,
            int64_t from, int64_t to, sqlite3_stmt **s)
 {
-    if (prep(st, sql, s) != 0)
+    if (storage_sqlite_prep(dbof(st), sql, s, NULL) != 0)
         return -EIO;
     sqlite3_bind_text(*s, 1, school, -1, SQLITE_STATIC);
     sqlite3_bind_int64(*s, 2, from);
@@ -242,7 +218,7 @@ storage_eval_each_school_day(struct storage *st, const char *school,
         if ((r = cb(arg, &d)) != 0)
             break;
     }
-    return walk_end(s, rc, r);
+    return storage_sqlite_walk_end(s, rc, r);
 }
 
 int
@@ -259,7 +235,7 @@ storage_eval_each_dirty_hour(struct storage *st, const char *school,
     while ((rc = sqlite3_step(s)) == SQLITE_ROW)
         if ((r = cb(arg, sqlite3_column_int64(s, 0))) != 0)
             break;
-    return walk_end(s, rc, r);
+    return storage_sqlite_walk_end(s, rc, r);
 }
 
 int
@@ -283,7 +259,7 @@ storage_eval_each_class_hour(struct storage *st, const char *school,
         if ((r = cb(arg, &h)) != 0)
             break;
     }
-    return walk_end(s, rc, r);
+    return storage_sqlite_walk_end(s, rc, r);
 }
 
 int
@@ -300,7 +276,7 @@ storage_eval_each_class_day(struct storage *st, const char *school,
                    ">= ?2 AND day < ?3", school, day_from, day_to, &s) != 0)
         return -EIO;
     while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-        d.class_id = text(s, 0);
+        d.class_id = storage_sqlite_text(s, 0);
         d.day = sqlite3_column_int64(s, 1);
         d.max_devices = sqlite3_column_int64(s, 2);
         d.p95_down_bps = (uint64_t)sqlite3_column_int64(s, 3);
@@ -308,7 +284,7 @@ storage_eval_each_class_day(struct storage *st, const char *school,
         if ((r = cb(arg, &d)) != 0)
             break;
     }
-    return walk_end(s, rc, r);
+    return storage_sqlite_walk_end(s, rc, r);
 }
 
 int
@@ -326,15 +302,15 @@ storage_eval_each_if_poll(struct storage *st, const char *school,
         return -EIO;
     while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
         p.ts = sqlite3_column_int64(s, 0);
-        p.target = text(s, 1);
-        p.name = text(s, 2);
-        p.alias = text(s, 3);
+        p.target = storage_sqlite_text(s, 1);
+        p.name = storage_sqlite_text(s, 2);
+        p.alias = storage_sqlite_text(s, 3);
         p.speed_mbps = sqlite3_column_int64(s, 4);     /* NULL: 0 */
         p.oper = sqlite3_column_int(s, 5);
         if ((r = cb(arg, &p)) != 0)
             break;
     }
-    return walk_end(s, rc, r);
+    return storage_sqlite_walk_end(s, rc, r);
 }
 
 int
@@ -356,14 +332,14 @@ storage_eval_each_wifi_day(struct storage *st, const char *school,
         d.required_areas = sqlite3_column_int64(s, 1);
         d.covered_areas = sqlite3_column_int64(s, 2);
         d.unknown_areas = sqlite3_column_int64(s, 3);
-        d.full_known = !is_null(s, 4);
+        d.full_known = !storage_sqlite_is_null(s, 4);
         d.full_coverage = sqlite3_column_int(s, 4);
-        d.access_known = !is_null(s, 5);
+        d.access_known = !storage_sqlite_is_null(s, 5);
         d.access_mbps = sqlite3_column_int64(s, 5);
         if ((r = cb(arg, &d)) != 0)
             break;
     }
-    return walk_end(s, rc, r);
+    return storage_sqlite_walk_end(s, rc, r);
 }
 
 int
@@ -381,7 +357,7 @@ storage_eval_wifi_sample_span(struct storage *st, const char *school,
         return -ENOENT;
     if (sqlite3_step(s) != SQLITE_ROW) {
         rc = -EIO;
-    } else if (!is_null(s, 0)) {
+    } else if (!storage_sqlite_is_null(s, 0)) {
         *lo = sqlite3_column_int64(s, 0);
         *hi = sqlite3_column_int64(s, 1);
         rc = 0;
@@ -406,16 +382,16 @@ storage_eval_each_capacity_probe(struct storage *st, const char *school,
     while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
         p.ts = sqlite3_column_int64(s, 0);
         p.status = sqlite3_column_int(s, 1);
-        p.up_known = !is_null(s, 2);
+        p.up_known = !storage_sqlite_is_null(s, 2);
         p.up_mbps = sqlite3_column_double(s, 2);
-        p.down_known = !is_null(s, 3);
+        p.down_known = !storage_sqlite_is_null(s, 3);
         p.down_mbps = sqlite3_column_double(s, 3);
-        p.link_known = !is_null(s, 4);
+        p.link_known = !storage_sqlite_is_null(s, 4);
         p.link_mbps = sqlite3_column_int64(s, 4);
         if ((r = cb(arg, &p)) != 0)
             break;
     }
-    return walk_end(s, rc, r);
+    return storage_sqlite_walk_end(s, rc, r);
 }
 
 int
@@ -435,7 +411,7 @@ storage_eval_each_reach_minute(struct storage *st, const char *school,
                     sqlite3_column_int64(s, 1),
                     sqlite3_column_int64(s, 2))) != 0)
             break;
-    return walk_end(s, rc, r);
+    return storage_sqlite_walk_end(s, rc, r);
 }
 
 /* ------------------------------------------------------------------ */
@@ -444,21 +420,19 @@ storage_eval_each_reach_minute(struct storage *st, const char *school,
 int
 storage_eval_begin(struct storage *st)
 {
-    return sqlite3_exec(dbof(st), "BEGIN IMMEDIATE", NULL, NULL, NULL) ==
-                   SQLITE_OK ? 0 : -EIO;
+    return storage_sqlite_exec(dbof(st), "BEGIN IMMEDIATE", NULL);
 }
 
 int
 storage_eval_commit(struct storage *st)
 {
-    return sqlite3_exec(dbof(st), "COMMIT", NULL, NULL, NULL) == SQLITE_OK
-               ? 0 : -EIO;
+    return storage_sqlite_exec(dbof(st), "COMMIT", NULL);
 }
 
 void
 storage_eval_rollback(struct storage *st)
 {
-    sqlite3_exec(dbof(st), "ROLLBACK", NULL, NULL, NULL);
+    storage_sqlite_exec(dbof(st), "ROLLBACK", NULL);
 }
 
 /* ------------------------------------------------------------------ */
@@ -503,10 +477,13 @@ storage_eval_write_head(struct storage_eval_writer *w,
     sqlite3_stmt *s;
     int rc;
 
-    if (prep(w->st, "INSERT INTO evaluations (pack, version, year, "
-             "rules_year, district, period_from, period_to, min_days, "
-             "stale_days, created, calendar) VALUES (?1,?2,?3,?4,?5,?6,?7,"
-             "?8,?9,?10,?11)", &s) != 0)
+    if (storage_sqlite_prep(
+            dbof(w->st),
+            "INSERT INTO evaluations (pack, version, year, "
+            "rules_year, district, period_from, period_to, min_days, "
+            "stale_days, created, calendar) VALUES (?1,?2,?3,?4,?5,?6,?7,"
+            "?8,?9,?10,?11)",
+            &s, NULL) != 0)
         return -EIO;
     sqlite3_bind_text(s, 1, h->pack, -1, SQLITE_STATIC);
     sqlite3_bind_text(s, 2, h->version, -1, SQLITE_STATIC);
@@ -524,20 +501,29 @@ storage_eval_write_head(struct storage_eval_writer *w,
     if (rc != SQLITE_DONE)
         return -EIO;
     w->id = sqlite3_last_insert_rowid(dbof(w->st));
-    if (prep(w->st, "INSERT INTO evaluation_school (eval_id, rule, school, "
-             "name, district, region, type, metric, value, value_num, "
-             "value_den, declared, status, days, school_days, completeness, "
-             "source, note) VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,"
-             "?13,?14,?15,?16,?17,?18)", &w->school) != 0 ||
-        prep(w->st, "INSERT INTO evaluation_metric (eval_id, school, metric, "
-             "seq, value, value_num, value_den, source, declared, note, "
-             "days, school_days, completeness) VALUES (?1,?2,?3,?4,?5,?6,"
-             "?7,?8,?9,?10,?11,?12,?13)", &w->metric) != 0 ||
-        prep(w->st, "INSERT INTO evaluation_rule (eval_id, rule, seq, "
-             "metric, op, threshold, regions, types, in_scope, meeting, "
-             "failing, undetermined, share_num, share_den, req_num, "
-             "req_den, verdict, text) VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,"
-             "?10,?11,?12,?13,?14,?15,?16,?17,?18)", &w->rule) != 0)
+    if (storage_sqlite_prep(
+            dbof(w->st),
+            "INSERT INTO evaluation_school (eval_id, rule, school, "
+            "name, district, region, type, metric, value, value_num, "
+            "value_den, declared, status, days, school_days, completeness, "
+            "source, note) VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,"
+            "?13,?14,?15,?16,?17,?18)",
+            &w->school, NULL) != 0 ||
+        storage_sqlite_prep(
+            dbof(w->st),
+            "INSERT INTO evaluation_metric (eval_id, school, metric, "
+            "seq, value, value_num, value_den, source, declared, note, "
+            "days, school_days, completeness) VALUES (?1,?2,?3,?4,?5,?6,"
+            "?7,?8,?9,?10,?11,?12,?13)",
+            &w->metric, NULL) != 0 ||
+        storage_sqlite_prep(
+            dbof(w->st),
+            "INSERT INTO evaluation_rule (eval_id, rule, seq, "
+            "metric, op, threshold, regions, types, in_scope, meeting, "
+            "failing, undetermined, share_num, share_den, req_num, "
+            "req_den, verdict, text) VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,"
+            "?10,?11,?12,?13,?14,?15,?16,?17,?18)",
+            &w->rule, NULL) != 0)
         return -EIO;
     *id = w->id;
     return 0;
@@ -669,15 +655,18 @@ storage_eval_latest(struct storage *st, const char *pack, int year,
     sqlite3_stmt *s;
     int rc;
 
-    if (prep(st, "SELECT max(id) FROM evaluations WHERE pack = ?1 AND year "
-             "= ?2 AND district = ?3", &s) != 0)
+    if (storage_sqlite_prep(
+            dbof(st),
+            "SELECT max(id) FROM evaluations WHERE pack = ?1 AND year "
+            "= ?2 AND district = ?3",
+            &s, NULL) != 0)
         return -EIO;
     sqlite3_bind_text(s, 1, pack, -1, SQLITE_STATIC);
     sqlite3_bind_int(s, 2, year);
     sqlite3_bind_text(s, 3, district != NULL ? district : "", -1,
                       SQLITE_STATIC);
     rc = sqlite3_step(s);
-    if (rc == SQLITE_ROW && !is_null(s, 0)) {
+    if (rc == SQLITE_ROW && !storage_sqlite_is_null(s, 0)) {
         *id = sqlite3_column_int64(s, 0);
         rc = 0;
     } else {
@@ -695,16 +684,19 @@ storage_eval_head_get(struct storage *st, int64_t id,
     struct storage_eval_head h;
     int rc;
 
-    if (prep(st, "SELECT pack, version, district, year, rules_year, "
-             "min_days, stale_days, period_from, period_to, created, "
-             "calendar FROM evaluations WHERE id = ?1", &s) != 0)
+    if (storage_sqlite_prep(
+            dbof(st),
+            "SELECT pack, version, district, year, rules_year, "
+            "min_days, stale_days, period_from, period_to, created, "
+            "calendar FROM evaluations WHERE id = ?1",
+            &s, NULL) != 0)
         return -EIO;
     sqlite3_bind_int64(s, 1, id);
     rc = sqlite3_step(s);
     if (rc == SQLITE_ROW) {
-        h.pack = text(s, 0);
-        h.version = text(s, 1);
-        h.district = text(s, 2);
+        h.pack = storage_sqlite_text(s, 0);
+        h.version = storage_sqlite_text(s, 1);
+        h.district = storage_sqlite_text(s, 2);
         h.year = sqlite3_column_int(s, 3);
         h.rules_year = sqlite3_column_int(s, 4);
         h.min_days = sqlite3_column_int(s, 5);
@@ -712,7 +704,7 @@ storage_eval_head_get(struct storage *st, int64_t id,
         h.from = sqlite3_column_int64(s, 7);
         h.to = sqlite3_column_int64(s, 8);
         h.created = sqlite3_column_int64(s, 9);
-        h.calendar = text(s, 10);
+        h.calendar = storage_sqlite_text(s, 10);
         rc = cb(arg, &h);
     } else {
         rc = rc == SQLITE_DONE ? -ENOENT : -EIO;
@@ -729,20 +721,23 @@ storage_eval_each_rule(struct storage *st, int64_t id,
     struct storage_eval_rule_row r;
     int rc, cr = 0;
 
-    if (prep(st, "SELECT rule, seq, metric, op, threshold, regions, types, "
-             "in_scope, meeting, failing, undetermined, share_num, "
-             "share_den, req_num, req_den, verdict, text FROM "
-             "evaluation_rule WHERE eval_id = ?1 ORDER BY seq", &s) != 0)
+    if (storage_sqlite_prep(
+            dbof(st),
+            "SELECT rule, seq, metric, op, threshold, regions, types, "
+            "in_scope, meeting, failing, undetermined, share_num, "
+            "share_den, req_num, req_den, verdict, text FROM "
+            "evaluation_rule WHERE eval_id = ?1 ORDER BY seq",
+            &s, NULL) != 0)
         return -EIO;
     sqlite3_bind_int64(s, 1, id);
     while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-        r.rule = text(s, 0);
+        r.rule = storage_sqlite_text(s, 0);
         r.seq = sqlite3_column_int(s, 1);
-        r.metric = text(s, 2);
-        r.op = text(s, 3);
-        r.threshold = text(s, 4);
-        r.regions = text(s, 5);
-        r.types = text(s, 6);
+        r.metric = storage_sqlite_text(s, 2);
+        r.op = storage_sqlite_text(s, 3);
+        r.threshold = storage_sqlite_text(s, 4);
+        r.regions = storage_sqlite_text(s, 5);
+        r.types = storage_sqlite_text(s, 6);
         r.in_scope = sqlite3_column_int64(s, 7);
         r.meeting = sqlite3_column_int64(s, 8);
         r.failing = sqlite3_column_int64(s, 9);
@@ -751,12 +746,12 @@ storage_eval_each_rule(struct storage *st, int64_t id,
         r.share_den = sqlite3_column_int64(s, 12);
         r.req_num = sqlite3_column_int64(s, 13);
         r.req_den = sqlite3_column_int64(s, 14);
-        r.verdict = text(s, 15);
-        r.text = text(s, 16);
+        r.verdict = storage_sqlite_text(s, 15);
+        r.text = storage_sqlite_text(s, 16);
         if ((cr = cb(arg, &r)) != 0)
             break;
     }
-    return walk_end(s, rc, cr);
+    return storage_sqlite_walk_end(s, rc, cr);
 }
 
 int
@@ -767,40 +762,42 @@ storage_eval_each_school_row(struct storage *st, int64_t id,
     struct storage_eval_school_row r;
     int rc, cr = 0;
 
-    if (prep(st, "SELECT es.rule, es.school, es.name, es.district, "
-             "es.region, es.type, es.metric, es.value, es.value_num, "
-             "es.value_den, es.declared, es.status, es.days, "
-             "es.school_days, es.completeness, es.source, es.note, er.op, "
-             "er.threshold FROM evaluation_school es JOIN evaluation_rule "
-             "er ON er.eval_id = es.eval_id AND er.rule = es.rule WHERE "
-             "es.eval_id = ?1 ORDER BY es.district, es.school, er.seq",
-             &s) != 0)
+    if (storage_sqlite_prep(
+            dbof(st),
+            "SELECT es.rule, es.school, es.name, es.district, "
+            "es.region, es.type, es.metric, es.value, es.value_num, "
+            "es.value_den, es.declared, es.status, es.days, "
+            "es.school_days, es.completeness, es.source, es.note, er.op, "
+            "er.threshold FROM evaluation_school es JOIN evaluation_rule "
+            "er ON er.eval_id = es.eval_id AND er.rule = es.rule WHERE "
+            "es.eval_id = ?1 ORDER BY es.district, es.school, er.seq",
+            &s, NULL) != 0)
         return -EIO;
     sqlite3_bind_int64(s, 1, id);
     while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-        r.rule = text(s, 0);
-        r.school = text(s, 1);
-        r.name = text(s, 2);
-        r.district = text(s, 3);
-        r.region = text(s, 4);
-        r.type = text(s, 5);
-        r.metric = text(s, 6);
-        r.value = text(s, 7);
+        r.rule = storage_sqlite_text(s, 0);
+        r.school = storage_sqlite_text(s, 1);
+        r.name = storage_sqlite_text(s, 2);
+        r.district = storage_sqlite_text(s, 3);
+        r.region = storage_sqlite_text(s, 4);
+        r.type = storage_sqlite_text(s, 5);
+        r.metric = storage_sqlite_text(s, 6);
+        r.value = storage_sqlite_text(s, 7);
         r.value_num = sqlite3_column_int64(s, 8);
         r.value_den = sqlite3_column_int64(s, 9);
-        r.declared = text(s, 10);
-        r.status = text(s, 11);
+        r.declared = storage_sqlite_text(s, 10);
+        r.status = storage_sqlite_text(s, 11);
         r.days = sqlite3_column_int64(s, 12);
         r.school_days = sqlite3_column_int64(s, 13);
-        r.completeness = text(s, 14);
-        r.source = text(s, 15);
-        r.note = text(s, 16);
-        r.op = text(s, 17);
-        r.threshold = text(s, 18);
+        r.completeness = storage_sqlite_text(s, 14);
+        r.source = storage_sqlite_text(s, 15);
+        r.note = storage_sqlite_text(s, 16);
+        r.op = storage_sqlite_text(s, 17);
+        r.threshold = storage_sqlite_text(s, 18);
         if ((cr = cb(arg, &r)) != 0)
             break;
     }
-    return walk_end(s, rc, cr);
+    return storage_sqlite_walk_end(s, rc, cr);
 }
 
 int
@@ -811,32 +808,35 @@ storage_eval_each_metric_row(struct storage *st, int64_t id,
     struct storage_eval_metric_row r;
     int rc, cr = 0;
 
-    if (prep(st, "SELECT em.school, em.metric, em.seq, em.value, "
-             "em.value_num, em.value_den, em.source, em.declared, em.note, "
-             "em.days, em.school_days, em.completeness, s.name, s.district "
-             "FROM evaluation_metric em LEFT JOIN (SELECT DISTINCT school, "
-             "name, district FROM evaluation_school WHERE eval_id = ?1) s "
-             "ON s.school = em.school WHERE em.eval_id = ?1 ORDER BY "
-             "s.district, em.school, em.seq", &s) != 0)
+    if (storage_sqlite_prep(
+            dbof(st),
+            "SELECT em.school, em.metric, em.seq, em.value, "
+            "em.value_num, em.value_den, em.source, em.declared, em.note, "
+            "em.days, em.school_days, em.completeness, s.name, s.district "
+            "FROM evaluation_metric em LEFT JOIN (SELECT DISTINCT school, "
+            "name, district FROM evaluation_school WHERE eval_id = ?1) s "
+            "ON s.school = em.school WHERE em.eval_id = ?1 ORDER BY "
+            "s.district, em.school, em.seq",
+            &s, NULL) != 0)
         return -EIO;
     sqlite3_bind_int64(s, 1, id);
     while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-        r.school = text(s, 0);
-        r.metric = text(s, 1);
+        r.school = storage_sqlite_text(s, 0);
+        r.metric = storage_sqlite_text(s, 1);
         r.seq = sqlite3_column_int(s, 2);
-        r.value = text(s, 3);
+        r.value = storage_sqlite_text(s, 3);
         r.value_num = sqlite3_column_int64(s, 4);
         r.value_den = sqlite3_column_int64(s, 5);
-        r.source = text(s, 6);
-        r.declared = text(s, 7);
-        r.note = text(s, 8);
+        r.source = storage_sqlite_text(s, 6);
+        r.declared = storage_sqlite_text(s, 7);
+        r.note = storage_sqlite_text(s, 8);
         r.days = sqlite3_column_int64(s, 9);
         r.school_days = sqlite3_column_int64(s, 10);
-        r.completeness = text(s, 11);
-        r.name = text(s, 12);
-        r.district = text(s, 13);
+        r.completeness = storage_sqlite_text(s, 11);
+        r.name = storage_sqlite_text(s, 12);
+        r.district = storage_sqlite_text(s, 13);
         if ((cr = cb(arg, &r)) != 0)
             break;
     }
-    return walk_end(s, rc, cr);
+    return storage_sqlite_walk_end(s, rc, cr);
 }

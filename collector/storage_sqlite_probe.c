@@ -4,6 +4,7 @@
 #include <errno.h>
 
 #include "log.h"
+#include "storage_sqlite.h"
 #include "storage_sqlite_probe.h"
 #include "wire_probe.h"
 
@@ -48,11 +49,13 @@ put_capacity(sqlite3 *db, const char *school, const char *agent_id,
 
     if (wire_probe_capacity_decode(body, &r) != 0)
         return -EPROTO;
-    if (sqlite3_prepare_v2(db,
+    if (storage_sqlite_prep(
+            db,
             "INSERT INTO probe_capacity (ts, school, agent_id, target, "
             "wan_if, link_mbps, status, error, up_bytes, up_ms, up_mbps, "
             "down_bytes, down_ms, down_mbps) "
-            "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)", -1, &s, NULL) != SQLITE_OK) {
+            "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+            &s, NULL) != 0) {
         log_warnx("store_probe: prepare: %s", sqlite3_errmsg(db));
         return -EIO;
     }
@@ -82,10 +85,11 @@ put_reach(sqlite3 *db, const char *school, const char *agent_id,
 
     if (wire_reach_min_decode(body, &r) != 0)
         return -EPROTO;
-    if (sqlite3_prepare_v2(db,
+    if (storage_sqlite_prep(
+            db,
             "INSERT INTO reach_minute (minute, school, agent_id, target, "
-            "probes, ok, rtt_ms) VALUES (?,?,?,?,?,?,?)", -1, &s,
-            NULL) != SQLITE_OK) {
+            "probes, ok, rtt_ms) VALUES (?,?,?,?,?,?,?)",
+            &s, NULL) != 0) {
         log_warnx("store_probe: prepare: %s", sqlite3_errmsg(db));
         return -EIO;
     }

@@ -12,30 +12,6 @@
 #include "storage_sqlite.h"
 #include "storage_sqlite_snmp.h"
 
-static int
-exec(sqlite3 *db, const char *sql)
-{
-    char *msg = NULL;
-
-    if (sqlite3_exec(db, sql, NULL, NULL, &msg) != SQLITE_OK) {
-        log_warnx("rollup: %s", msg ? msg : "error");
-        sqlite3_free(msg);
-        return -EIO;
-    }
-    return 0;
-}
-
-static int
-prepare(sqlite3 *db, const char *sql, sqlite3_stmt **s)
-{
-    if (sqlite3_prepare_v2(db, sql, -1, s, NULL) != SQLITE_OK) {
-        log_warnx("rollup: %s", sqlite3_errmsg(db));
-        *s = NULL;
-        return -EIO;
-    }
-    return 0;
-}
-
 int
 storage_hist_dirty(struct storage *st, struct storage_hist_hour *out,
                    size_t max)
@@ -44,12 +20,13 @@ storage_hist_dirty(struct storage *st, struct storage_hist_hour *out,
     sqlite3_stmt *s;
     size_t n = 0;
 
-    if (prepare(db, "SELECT school, hour FROM rollup_dirty LIMIT ?", &s) != 0)
+    if (storage_sqlite_prep(db, "SELECT school, hour FROM rollup_dirty LIMIT ?",
+                            &s, "rollup") != 0)
         return -EIO;
     sqlite3_bind_int64(s, 1, (sqlite3_int64)max);
     while (n < max && sqlite3_step(s) == SQLITE_ROW) {
         snprintf(out[n].school, sizeof(out[n].school), "%s",
-                 (const char *)sqlite3_column_text(s, 0));
+                 storage_sqlite_text(s, 0));
         out[n].hour = sqlite3_column_int64(s, 1);
         n++;
     }
@@ -64,10 +41,10 @@ storage_hist_oldest_dirty(struct storage *st, int64_t *hour)
     sqlite3_stmt *s;
 
     *hour = INT64_MAX;
-    if (prepare(db, "SELECT min(hour) FROM rollup_dirty", &s) != 0)
+    if (storage_sqlite_prep(db, "SELECT min(hour) FROM rollup_dirty", &s,
+                            "rollup") != 0)
         return -EIO;
-    if (sqlite3_step(s) == SQLITE_ROW &&
-        sqlite3_column_type(s, 0) != SQLITE_NULL)
+    if (sqlite3_step(s) == SQLITE_ROW && !storage_sqlite_is_null(s, 0))
         *hour = sqlite3_column_int64(s, 0);
     sqlite3_finalize(s);
     return 0;
@@ -91,10 +68,10 @@ storage_hist_roll_hour(struct storage *st, const char *school, int64_t hour)
     size_t i;
     int rc = 0;
 
-    if (exec(db, "BEGIN IMMEDIATE") != 0)
+    if (storage_sqlite_exec(db, "BEGIN IMMEDIATE", "rollup") != 0)
         return -EIO;
     for (i = 0; i < sizeof(sql) / sizeof(sql[0]) && rc == 0; i++) {
-        if (prepare(db, sql[i], &s) != 0) {
+        if (storage_sqlite_prep(db, sql[i], &s, "rollup") != 0) {
             rc = -EIO;
             break;
         }
@@ -107,9 +84,9 @@ storage_hist_roll_hour(struct storage *st, const char *school, int64_t hour)
         }
         sqlite3_finalize(s);
     }
-    if (rc == 0 && exec(db, "COMMIT") == 0)
+    if (rc == 0 && storage_sqlite_exec(db, "COMMIT", "rollup") == 0)
         return 0;
-    exec(db, "ROLLBACK");
+    storage_sqlite_exec(db, "ROLLBACK", "rollup");
     return rc ? rc : -EIO;
 }
 
@@ -122,12 +99,12 @@ storage_hist_school_district(struct storage *st, const char *school,
 
     out[0] = '\0';
     /* the registry may not exist in a bare store: then the default */
-    if (sqlite3_prepare_v2(db, "SELECT district FROM schools WHERE code = ?",
-                           -1, &s, NULL) != SQLITE_OK)
+    if (storage_sqlite_prep(db, "SELECT district FROM schools WHERE code = ?",
+                            &s, NULL) != 0)
         return 0;
     sqlite3_bind_text(s, 1, school, -1, SQLITE_STATIC);
-    if (sqlite3_step(s) == SQLITE_ROW && sqlite3_column_text(s, 0) != NULL)
-        snprintf(out, cap, "%s", (const char *)sqlite3_column_text(s, 0));
+    if (sqlite3_step(s) == SQLITE_ROW && storage_sqlite_text(s, 0) != NULL)
+        snprintf(out, cap, "%s", storage_sqlite_text(s, 0));
     sqlite3_finalize(s);
     return 0;
 }
@@ -145,7 +122,7 @@ storage_hist_day_clear(struct storage *st, const char *school, int64_t day)
     int rc = 0;
 
     for (i = 0; i < sizeof(sql) / sizeof(sql[0]) && rc == 0; i++) {
-        if (prepare(db, sql[i], &s) != 0)
+        if (storage_sqlite_prep(db, sql[i], &s, "rollup") != 0)
             return -EIO;
         sqlite3_bind_text(s, 1, school, -1, SQLITE_STATIC);
         sqlite3_bind_int64(s, 2, day);
@@ -167,10 +144,13 @@ storage_hist_put_class_day(struct storage *st,
     sqlite3_stmt *s;
     int rc = 0;
 
-    if (prepare(db, "INSERT INTO class_day (school, class, day, minutes, "
-                "bytes_up, bytes_down, p95_up_bps, p95_down_bps, "
-                "peak_up_bps, peak_down_bps, max_devices) VALUES "
-                "(?,?,?,?,?,?,?,?,?,?,?)", &s) != 0)
+    if (storage_sqlite_prep(
+            db,
+            "INSERT INTO class_day (school, class, day, minutes, "
+            "bytes_up, bytes_down, p95_up_bps, p95_down_bps, "
+            "peak_up_bps, peak_down_bps, max_devices) VALUES "
+            "(?,?,?,?,?,?,?,?,?,?,?)",
+            &s, "rollup") != 0)
         return -EIO;
     sqlite3_bind_text(s, 1, r->school, -1, SQLITE_STATIC);
     sqlite3_bind_text(s, 2, r->class_id, -1, SQLITE_STATIC);
@@ -199,10 +179,13 @@ storage_hist_put_school_day(struct storage *st,
     sqlite3_stmt *s;
     int rc = 0;
 
-    if (prepare(db, "INSERT INTO school_day (school, day, school_minutes, "
-                "minutes_with_data, agg_peak_up_bps, agg_peak_down_bps, "
-                "sum_class_peak_up_bps, sum_class_peak_down_bps) VALUES "
-                "(?,?,?,?,?,?,?,?)", &s) != 0)
+    if (storage_sqlite_prep(
+            db,
+            "INSERT INTO school_day (school, day, school_minutes, "
+            "minutes_with_data, agg_peak_up_bps, agg_peak_down_bps, "
+            "sum_class_peak_up_bps, sum_class_peak_down_bps) VALUES "
+            "(?,?,?,?,?,?,?,?)",
+            &s, "rollup") != 0)
         return -EIO;
     sqlite3_bind_text(s, 1, r->school, -1, SQLITE_STATIC);
     sqlite3_bind_int64(s, 2, r->day);
@@ -251,9 +234,9 @@ storage_hist_expire_chunk(struct storage *st, enum storage_hist_raw t,
 
     if ((unsigned)t >= STORAGE_HIST_RAW_N)
         return -EINVAL;
-    if (sqlite3_prepare_v2(db, sql[t], -1, &s, NULL) != SQLITE_OK)
+    if (storage_sqlite_prep(db, sql[t], &s, NULL) != 0)
         return -EIO;
-    if (exec(db, "BEGIN IMMEDIATE") != 0) {
+    if (storage_sqlite_exec(db, "BEGIN IMMEDIATE", "rollup") != 0) {
         sqlite3_finalize(s);
         return -EBUSY;
     }
@@ -261,13 +244,13 @@ storage_hist_expire_chunk(struct storage *st, enum storage_hist_raw t,
     sqlite3_bind_int64(s, 2, max);
     if (sqlite3_step(s) != SQLITE_DONE) {
         sqlite3_finalize(s);
-        exec(db, "ROLLBACK");
+        storage_sqlite_exec(db, "ROLLBACK", "rollup");
         return -EBUSY;
     }
     n = sqlite3_changes(db);
     sqlite3_finalize(s);
-    if (exec(db, "COMMIT") != 0) {
-        exec(db, "ROLLBACK");
+    if (storage_sqlite_exec(db, "COMMIT", "rollup") != 0) {
+        storage_sqlite_exec(db, "ROLLBACK", "rollup");
         return -EBUSY;
     }
     return n;

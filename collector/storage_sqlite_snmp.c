@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "log.h"
+#include "storage_sqlite.h"
 #include "storage_sqlite_snmp.h"
 #include "wifi_coverage.h"
 #include "wire_snmp.h"
@@ -59,6 +60,7 @@ stmt(sqlite3 *db, int which)
             cache[i] = NULL;
         cache_db = db;
     }
+    /* Not storage_sqlite_prep: cached for the handle's life (persistent). */
     if (cache[which] == NULL &&
         sqlite3_prepare_v3(db, sql_ins[which], -1, SQLITE_PREPARE_PERSISTENT,
                            &cache[which], NULL) != SQLITE_OK) {
@@ -77,13 +79,11 @@ bind_u64(sqlite3_stmt *s, int i, uint64_t v)
         sqlite3_bind_int64(s, i, (sqlite3_int64)v);
 }
 
+/* The wire's absent text is "", not NULL: stored as NULL. */
 static void
 bind_text_or_null(sqlite3_stmt *s, int i, const char *v)
 {
-    if (v[0] == '\0')
-        sqlite3_bind_null(s, i);
-    else
-        sqlite3_bind_text(s, i, v, -1, SQLITE_TRANSIENT);
+    storage_sqlite_bind_text(s, i, v[0] == '\0' ? NULL : v);
 }
 
 static int
@@ -233,18 +233,18 @@ load_samples(sqlite3 *db, const char *school, struct wifi_cov *c)
     int rc;
 
     /* Samples may start up to a day before and still reach into it. */
-    if (sqlite3_prepare_v2(db,
-                           "SELECT area, required, ts, interval_s, state "
-                           "FROM wifi_area_sample WHERE school = ?1 AND "
-                           "ts >= ?2 - 86400 AND ts < ?3 "
-                           "ORDER BY area, ts",
-                           -1, &s, NULL) != SQLITE_OK)
+    if (storage_sqlite_prep(db,
+                            "SELECT area, required, ts, interval_s, state "
+                            "FROM wifi_area_sample WHERE school = ?1 AND "
+                            "ts >= ?2 - 86400 AND ts < ?3 "
+                            "ORDER BY area, ts",
+                            &s, NULL) != 0)
         return fail_sql(db, s, "select samples");
     sqlite3_bind_text(s, 1, school, -1, SQLITE_STATIC);
     sqlite3_bind_int64(s, 2, c->day_start);
     sqlite3_bind_int64(s, 3, c->day_end);
     while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-        ws.area = (const char *)sqlite3_column_text(s, 0);
+        ws.area = storage_sqlite_text(s, 0);
         ws.required = sqlite3_column_int(s, 1);
         ws.ts = sqlite3_column_int64(s, 2);
         ws.interval_s = sqlite3_column_int64(s, 3);
@@ -267,17 +267,16 @@ load_registry(sqlite3 *db, const char *school, struct wifi_cov *c)
     sqlite3_stmt *s = NULL;
     int rc;
 
-    if (sqlite3_prepare_v2(db,
-                           "SELECT area, required FROM areas WHERE "
-                           "school = ?1",
-                           -1, &s, NULL) != SQLITE_OK) {
+    if (storage_sqlite_prep(db,
+                            "SELECT area, required FROM areas WHERE "
+                            "school = ?1",
+                            &s, NULL) != 0) {
         sqlite3_finalize(s);
         return 0; /* no registry in this database */
     }
     sqlite3_bind_text(s, 1, school, -1, SQLITE_STATIC);
     while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-        if (wifi_cov_registry_area(c,
-                                   (const char *)sqlite3_column_text(s, 0),
+        if (wifi_cov_registry_area(c, storage_sqlite_text(s, 0),
                                    sqlite3_column_int(s, 1)) != 0) {
             sqlite3_finalize(s);
             return -ENOMEM;
@@ -296,14 +295,14 @@ exec_bind(sqlite3 *db, const char *sql, const char *school, int64_t a,
     sqlite3_stmt *s = NULL;
     int rc;
 
-    if (sqlite3_prepare_v2(db, sql, -1, &s, NULL) != SQLITE_OK)
+    if (storage_sqlite_prep(db, sql, &s, NULL) != 0)
         return fail_sql(db, s, "prepare");
     sqlite3_bind_text(s, 1, school, -1, SQLITE_STATIC);
     sqlite3_bind_int64(s, 2, a);
     sqlite3_bind_int64(s, 3, b);
     rc = sqlite3_step(s);
     if (rc == SQLITE_ROW && out != NULL) {
-        *isnull = sqlite3_column_type(s, 0) == SQLITE_NULL;
+        *isnull = storage_sqlite_is_null(s, 0);
         *out = sqlite3_column_int64(s, 0);
     }
     if (rc != SQLITE_ROW && rc != SQLITE_DONE)
@@ -322,21 +321,20 @@ load_clients(sqlite3 *db, const char *school, struct wifi_cov *c)
     int rc = 0;
 
     w = wifi_cov_windows(c, &nw);
-    if (sqlite3_prepare_v2(db,
-                           "SELECT agent_id, target, MAX(clients) "
-                           "FROM snmp_poll WHERE school = ?1 AND ts >= ?2 "
-                           "AND ts < ?3 AND clients IS NOT NULL "
-                           "GROUP BY agent_id, target",
-                           -1, &s, NULL) != SQLITE_OK)
+    if (storage_sqlite_prep(db,
+                            "SELECT agent_id, target, MAX(clients) "
+                            "FROM snmp_poll WHERE school = ?1 AND ts >= ?2 "
+                            "AND ts < ?3 AND clients IS NOT NULL "
+                            "GROUP BY agent_id, target",
+                            &s, NULL) != 0)
         return fail_sql(db, s, "prepare clients");
     for (size_t i = 0; i < nw && rc == 0; i++) {
         sqlite3_bind_text(s, 1, school, -1, SQLITE_STATIC);
         sqlite3_bind_int64(s, 2, w[i].start);
         sqlite3_bind_int64(s, 3, w[i].end);
         while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-            if (wifi_cov_client_peak(c,
-                                     (const char *)sqlite3_column_text(s, 0),
-                                     (const char *)sqlite3_column_text(s, 1),
+            if (wifi_cov_client_peak(c, storage_sqlite_text(s, 0),
+                                     storage_sqlite_text(s, 1),
                                      sqlite3_column_int64(s, 2)) != 0) {
                 rc = -ENOMEM;
                 break;
@@ -368,11 +366,11 @@ store_areas(sqlite3 *db, const char *school, struct wifi_cov *c)
                    school, c->day_start, 0, NULL, NULL);
     if (rc != 0)
         return rc;
-    if (sqlite3_prepare_v2(db,
-                           "INSERT INTO wifi_area_day (school, day, area, "
-                           "required, school_s, up_s, down_s, unknown_s, "
-                           "covered) VALUES (?,?,?,?,?,?,?,?,?)",
-                           -1, &s, NULL) != SQLITE_OK)
+    if (storage_sqlite_prep(db,
+                            "INSERT INTO wifi_area_day (school, day, area, "
+                            "required, school_s, up_s, down_s, unknown_s, "
+                            "covered) VALUES (?,?,?,?,?,?,?,?,?)",
+                            &s, NULL) != 0)
         return fail_sql(db, s, "prepare area day");
     n = wifi_cov_nareas(c);
     for (i = 0; i < n; i++) {
@@ -403,13 +401,13 @@ store_day(sqlite3 *db, const char *school, int64_t day,
 {
     sqlite3_stmt *s = NULL;
 
-    if (sqlite3_prepare_v2(db,
-                           "INSERT OR REPLACE INTO wifi_day (school, day, "
-                           "required_areas, covered_areas, uncovered_areas, "
-                           "unknown_areas, coverage_pct, full_coverage, "
-                           "access_mbps, clients_peak, aps_seen, computed) "
-                           "VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
-                           -1, &s, NULL) != SQLITE_OK)
+    if (storage_sqlite_prep(db,
+                            "INSERT OR REPLACE INTO wifi_day (school, day, "
+                            "required_areas, covered_areas, uncovered_areas, "
+                            "unknown_areas, coverage_pct, full_coverage, "
+                            "access_mbps, clients_peak, aps_seen, computed) "
+                            "VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
+                            &s, NULL) != 0)
         return fail_sql(db, s, "prepare wifi_day");
     sqlite3_bind_text(s, 1, school, -1, SQLITE_STATIC);
     sqlite3_bind_int64(s, 2, day);
